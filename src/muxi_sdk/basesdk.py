@@ -1,0 +1,526 @@
+"""The one request path: describe -> build -> auth -> hooks -> retry -> send -> envelope -> model or error.
+
+Every operation goes through `BaseSDK._flow`, a generator that decides everything and *yields* the I/O it
+needs (send, read, close, sleep). `_drive` runs it with a sync client and `_drive_async` with an async one,
+so a method and its `_async` twin share every line except the send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union
+from urllib.parse import quote
+
+import httpx
+from typing_extensions import TypedDict
+
+from . import errors
+from ._hooks import HookContext
+from ._version import __user_agent__, __version__
+from .models.shared import ResponseMeta
+from .types import UNSET, OptionalNullable
+from .utils.eventstreaming import AsyncStreamContext
+from .utils.logger import redact_headers, redact_url
+from .utils.operation import Call, Operation, RequestInput
+from .utils.retries import RetryConfig, RetryState
+from .utils.security import (
+    ADMIN_KEY_HEADER,
+    CLIENT_KEY_HEADER,
+    IDEMPOTENCY_HEADER,
+    USER_ID_HEADER,
+    hmac_authorization,
+)
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from .sdkconfiguration import SDKConfiguration
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+SDK = TypeVar("SDK", bound="BaseSDK")
+
+_SDK_HEADERS = {
+    "User-Agent": __user_agent__,
+    "X-Muxi-SDK": f"python/{__version__}",
+    "X-Muxi-Client": f"python/{__version__}",
+}
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    retries: OptionalNullable[RetryConfig] = UNSET
+    server_url: str | None = None
+    timeout_ms: int | None = None
+    http_headers: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class _Send:
+    request: httpx.Request
+    stream: bool
+
+
+@dataclass(frozen=True)
+class _ReadAndClose:
+    """Read an error body of a streamed response (for the error message), then release the connection."""
+
+    response: httpx.Response
+
+
+@dataclass(frozen=True)
+class _Close:
+    response: httpx.Response
+
+
+@dataclass(frozen=True)
+class _Sleep:
+    seconds: float
+
+
+_Action = Union[_Send, _ReadAndClose, _Close, _Sleep]
+Flow = Generator[_Action, Any, T]
+
+
+@dataclass(frozen=True)
+class StreamStart:
+    """What a streaming operation returns before iteration: the open response and its metadata."""
+
+    response: httpx.Response
+    meta: ResponseMeta
+
+
+@functools.cache
+def type_adapter(tp: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(tp)
+
+
+def require_id(name: str, value: Any) -> str:
+    """A path segment: a non-empty string that cannot climb out of its path."""
+    if not isinstance(value, str):
+        raise errors.InvalidInputError(f"{name} must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise errors.InvalidInputError(f"{name} must not be empty")
+    if value in (".", ".."):
+        raise errors.InvalidInputError(f"{name} may not be {value!r}")
+    return value
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return [_query_value(v) for v in value]
+    return value
+
+
+class BaseSDK:
+    """Base of every resource: holds the configuration and runs operations through the shared path."""
+
+    def __init__(self, sdk_configuration: SDKConfiguration, parent_ref: object | None = None) -> None:
+        self.sdk_configuration = sdk_configuration
+        # Keeps the root `Muxi` (and so its clients) alive while a resource or stream is in use.
+        self.parent_ref = parent_ref
+
+    # ----------------------------------------------------------------- running a described call
+    def _execute(self, call: Call[Any]) -> Any:
+        result = _drive(self._flow(call.op, call.input, call.options, is_async=False), self.sdk_configuration)
+        if call.stream is not None:
+            return call.stream(result, False)
+        return call.post(result, False) if call.post is not None else result
+
+    async def _execute_async(self, call: Call[Any]) -> Any:
+        flow = self._flow(call.op, call.input, call.options, is_async=True)
+        result = await _drive_async(flow, self.sdk_configuration)
+        if call.stream is not None:
+            return call.stream(result, True)
+        return call.post(result, True) if call.post is not None else result
+
+    # ----------------------------------------------------------------- the shared flow
+    def _base_url(self, op: Operation, server_url: str | None) -> str:
+        cfg = self.sdk_configuration
+        if op.api == "server":
+            return (server_url or cfg.server_api_url()).rstrip("/")
+        if server_url:
+            from .sdkconfiguration import formation_base
+
+            return formation_base(server_url)
+        return cfg.formation_url()
+
+    def _headers(self, op: Operation, req: RequestInput, opts: CallOptions, url: httpx.URL) -> dict[str, str]:
+        cfg = self.sdk_configuration
+        headers = dict(_SDK_HEADERS)
+        headers["Accept"] = req.accept or ("text/event-stream" if op.stream else "application/json")
+        if cfg.app:
+            headers["X-Muxi-App"] = cfg.app
+        auth = op.auth
+        if auth == "client" or (auth == "dual" and cfg.client_key) or (auth == "dual_admin" and not cfg.admin_key):
+            if not cfg.client_key:
+                raise errors.ConfigurationError(
+                    f"{op.operation_id} needs a client key: pass client_key= to Muxi() or set MUXI_CLIENT_KEY"
+                )
+            headers[CLIENT_KEY_HEADER] = cfg.client_key
+        elif auth in ("admin", "dual", "dual_admin"):
+            if not cfg.admin_key:
+                needs = "an admin key" if auth == "admin" else "a client or admin key"
+                raise errors.ConfigurationError(
+                    f"{op.operation_id} needs {needs}: pass admin_key= to Muxi() or set MUXI_ADMIN_KEY"
+                )
+            headers[ADMIN_KEY_HEADER] = cfg.admin_key
+        elif auth == "hmac":
+            if not (cfg.key_id and cfg.secret_key):
+                raise errors.ConfigurationError(
+                    f"{op.operation_id} needs server credentials: pass key_id= and secret_key= to Muxi() "
+                    "or set MUXI_KEY_ID and MUXI_SECRET_KEY"
+                )
+            headers["Authorization"] = hmac_authorization(cfg.key_id, cfg.secret_key, op.method, url.path)
+        user_id = req.user_id or cfg.user_id
+        if op.user != "none" and user_id:
+            headers[USER_ID_HEADER] = user_id
+        elif op.user == "required":
+            raise errors.ConfigurationError(
+                f"{op.operation_id} needs a user: pass user_id= to the call or to Muxi() (or set MUXI_USER_ID)"
+            )
+        if op.idempotent_key:
+            headers[IDEMPOTENCY_HEADER] = req.idempotency_key or uuid.uuid4().hex
+        if req.body is not None:
+            headers["Content-Type"] = req.body.content_type
+            length = req.body.length
+            if length is not None and req.body.content is None:
+                headers["Content-Length"] = str(length)
+        if req.headers:
+            headers.update(req.headers)
+        if opts.http_headers:
+            headers.update(opts.http_headers)
+        return headers
+
+    def _timeout(self, op: Operation, opts: CallOptions, client_supplied: bool) -> Any:
+        ms = opts.timeout_ms or self.sdk_configuration.timeout_ms
+        if ms is not None:
+            if ms <= 0:
+                raise errors.InvalidInputError("timeout_ms must be a positive number of milliseconds")
+            return httpx.Timeout(ms / 1000.0)
+        if op.timeout_ms and not client_supplied:
+            return httpx.Timeout(op.timeout_ms / 1000.0, connect=5.0)
+        # Never pass None: that would switch off an injected client's own timeout.
+        return httpx.USE_CLIENT_DEFAULT
+
+    def _flow(self, op: Operation, req: RequestInput, opts: CallOptions, *, is_async: bool) -> Flow[Any]:
+        cfg = self.sdk_configuration
+        pool = cfg.pool
+        client: Any = pool.async_client if is_async else pool.client
+        supplied = pool.async_client_supplied if is_async else pool.client_supplied
+        base_url = self._base_url(op, opts.server_url)
+        path = op.path
+        if req.path_params:
+            path = path.format_map({k: quote(require_id(k, v), safe="") for k, v in req.path_params.items()})
+        url = httpx.URL(base_url + path)
+        headers = self._headers(op, req, opts, url)
+        params = {k: _query_value(v) for k, v in (req.query or {}).items() if v is not None and v is not UNSET}
+        timeout = self._timeout(op, opts, supplied)
+        retry_config = cfg.effective_retry_config(opts.retries)
+        body = req.body
+        replayable_body = body is None or body.replayable
+        state = RetryState(retry_config, time.monotonic()) if retry_config and replayable_body else None
+        log = cfg.debug_logger
+        hooks = cfg.hooks
+        while True:
+            attempt = state.attempts + 1 if state else 1
+            if body is None:
+                content: Any = None
+            elif body.content is not None:
+                content = body.content
+            else:
+                content = body.iter_async() if is_async else body.iter_sync()
+            request = client.build_request(
+                op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
+            )
+            ctx = HookContext(cfg, base_url, op.operation_id, op.auth, op.tags, attempt) if hooks else None
+            if ctx is not None:
+                request = hooks.before_request(ctx, request)
+            log.debug(
+                "%s %s attempt=%d headers=%s",
+                request.method,
+                redact_url(str(request.url)),
+                attempt,
+                redact_headers(request.headers.multi_items()),
+            )
+            started = time.monotonic()
+            if state:
+                state.attempts += 1
+            outcome = yield _Send(request, op.stream)
+            elapsed_ms = (time.monotonic() - started) * 1000.0
+            if isinstance(outcome, Exception):
+                exc = outcome
+                if ctx is not None:
+                    response, err = hooks.after_error(ctx, None, exc)
+                    if response is not None:
+                        outcome = response
+                    elif err is not None:
+                        exc = err
+                if isinstance(outcome, Exception):
+                    log.debug("%s %s failed: %s", request.method, redact_url(str(request.url)), type(exc).__name__)
+                    if state and state.error_retryable(exc, op.replay_safe):
+                        wait = state.delay(None, time.monotonic())
+                        if wait is not None:
+                            log.debug("retrying %s in %.2fs after %s", op.operation_id, wait, type(exc).__name__)
+                            yield _Sleep(wait)
+                            continue
+                    raise _transport_error(exc, request, state.attempts if state else 1) from exc
+            response = outcome
+            status = response.status_code
+            log.debug("%s %s -> %d in %.1f ms", request.method, redact_url(str(request.url)), status, elapsed_ms)
+            if status >= 400 or status < 200:
+                if state and state.status_retryable(status):
+                    wait = state.delay(errors.parse_retry_after(response.headers), time.monotonic())
+                    if wait is not None:
+                        log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)
+                        yield _Close(response)
+                        yield _Sleep(wait)
+                        continue
+                if op.stream:
+                    yield _ReadAndClose(response)
+                error: Exception = errors.error_from_response(response, state.attempts if state else 1)
+                if ctx is not None:
+                    _, hook_err = hooks.after_error(ctx, response, error)
+                    error = hook_err or error
+                raise error
+            if ctx is not None:
+                response = hooks.after_success(ctx, response)
+            attempts = state.attempts if state else 1
+            if op.stream:
+                meta = ResponseMeta(
+                    status,
+                    response.headers,
+                    response.headers.get("x-request-id"),
+                    headers.get(IDEMPOTENCY_HEADER),
+                    attempts=attempts,
+                    elapsed_ms=elapsed_ms,
+                    http_response=response,
+                )
+                return StreamStart(response, meta)
+            return _parse(op, response, attempts, elapsed_ms)
+
+
+def _transport_error(exc: Exception, request: httpx.Request, attempts: int) -> Exception:
+    if isinstance(exc, errors.MuxiError):
+        return exc
+    if not isinstance(exc, httpx.TransportError):
+        return exc
+    cls = errors.TimeoutError if isinstance(exc, httpx.TimeoutException) else errors.ConnectionError
+    what = type(exc).__name__
+    detail = str(exc) or what
+    return cls(
+        f"{what} on {request.method} {redact_url(str(request.url))}: {detail}",
+        request=request,
+        attempts=attempts,
+    )
+
+
+def _parse(op: Operation, response: httpx.Response, attempts: int, elapsed_ms: float) -> Any:
+    """Unwrap the envelope, validate `data` into the operation's model, attach the response metadata."""
+    status = response.status_code
+    raw = response.content
+    body: Any
+    if not raw:
+        body = None
+    else:
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            if op.response is str:
+                return response.text
+            raise errors.ResponseValidationError(
+                f"expected JSON from {op.operation_id}, got {response.headers.get('content-type', 'no content type')}",
+                status_code=status,
+                body=response.text[:10_000],
+                headers=response.headers,
+                raw_response=response,
+            ) from exc
+    request_id = idem = timestamp = obj = typ = None
+    data = body
+    if op.envelope and isinstance(body, dict) and "success" in body:
+        if body.get("success") is False:
+            raise errors.error_from_response(response, attempts)
+        req_info = body.get("request")
+        if isinstance(req_info, dict):
+            request_id = req_info.get("id")
+            idem = req_info.get("idempotency_key")
+        timestamp, obj, typ = body.get("timestamp"), body.get("object"), body.get("type")
+        if "data" in body:
+            data = body["data"]
+    meta = ResponseMeta(
+        status,
+        response.headers,
+        request_id or response.headers.get("x-request-id"),
+        idem,
+        timestamp if isinstance(timestamp, int) else None,
+        obj,
+        typ,
+        attempts,
+        elapsed_ms,
+        response,
+    )
+    if op.response is None:
+        return None
+    try:
+        result = type_adapter(op.response).validate_python(data if data is not None else {})
+    except Exception as exc:  # pydantic.ValidationError, without importing pydantic at module load
+        raise errors.ResponseValidationError(
+            f"unexpected response shape from {op.operation_id}: {exc}",
+            status_code=status,
+            request_id=meta.request_id,
+            body=response.text[:10_000],
+            headers=response.headers,
+            raw_response=response,
+        ) from exc
+    if hasattr(result, "_response_meta"):
+        result._response_meta = meta
+    return result
+
+
+def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
+    client = cfg.pool.client
+    result: Any = None
+    while True:
+        try:
+            action = flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        result = None
+        if type(action) is _Send:
+            try:
+                result = client.send(action.request, stream=action.stream)
+            except httpx.TransportError as exc:
+                result = exc
+        elif type(action) is _Sleep:
+            time.sleep(action.seconds)
+        elif type(action) is _ReadAndClose:
+            try:
+                action.response.read()
+            except httpx.HTTPError:
+                pass
+            finally:
+                action.response.close()
+        elif type(action) is _Close:
+            action.response.close()
+
+
+async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
+    client = cfg.pool.async_client
+    result: Any = None
+    while True:
+        try:
+            action = flow.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        result = None
+        if type(action) is _Send:
+            try:
+                result = await client.send(action.request, stream=action.stream)
+            except httpx.TransportError as exc:
+                result = exc
+        elif type(action) is _Sleep:
+            await asyncio.sleep(action.seconds)
+        elif type(action) is _ReadAndClose:
+            try:
+                await action.response.aread()
+            except httpx.HTTPError:
+                pass
+            finally:
+                await action.response.aclose()
+        elif type(action) is _Close:
+            await action.response.aclose()
+
+
+# ----------------------------------------------------------------------------------------------- twins
+# A resource writes one builder per operation (arguments -> Call). These turn it into the public method and
+# its `_async` twin, so the two can never drift apart: same signature, same docs, same request.
+
+
+def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]:
+    """The blocking method of an operation."""
+
+    @functools.wraps(builder)
+    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._execute(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
+
+    return _twin(method, builder, "", "{}")  # type: ignore[no-any-return]
+
+
+def _twin(method: Any, builder: Any, suffix: str, returns: str) -> Any:
+    """Name the method after its builder and show the real return type in `help()` and IDEs."""
+    import inspect
+
+    method.__name__ = method.__qualname__ = builder.__name__.lstrip("_") + suffix
+    del method.__wrapped__
+    sig = inspect.signature(builder)
+    ret = sig.return_annotation
+    if isinstance(ret, str) and ret.startswith("Call[") and ret.endswith("]"):
+        ret = returns.format(ret[5:-1])
+    method.__signature__ = sig.replace(return_annotation=ret)
+    return method
+
+
+def async_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], Awaitable[R]]:
+    """The `_async` twin of an operation."""
+
+    @functools.wraps(builder)
+    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await self._execute_async(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
+
+    return _twin(method, builder, "_async", "{}")  # type: ignore[no-any-return]
+
+
+def async_stream_op(
+    builder: Callable[Concatenate[SDK, P], Call[Any]],
+) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]:
+    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`."""
+
+    @functools.wraps(builder)
+    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
+        call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
+        return AsyncStreamContext(lambda: self._execute_async(call))
+
+    return _twin(method, builder, "_async", "AsyncStreamContext[{}Async]")  # type: ignore[no-any-return]
+
+
+class RequestOptions(TypedDict, total=False):
+    """The per-call options every method takes (`**options`)."""
+
+    retries: OptionalNullable[RetryConfig]
+    """Retry policy for this call: a `RetryConfig`, or None for no retries. Unset: the client's."""
+    server_url: str | None
+    """Send this call to another base URL (a formation URL; for Server API calls, the server URL)."""
+    timeout_ms: int | None
+    """Timeout for this call, in milliseconds (every phase: connect, read, write, pool)."""
+    http_headers: Mapping[str, str] | None
+    """Extra headers, applied last (they can override any header the SDK sets)."""
+
+
+_OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+
+
+def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset()) -> CallOptions:
+    """Validate the per-call options (and reject keyword arguments the method does not take)."""
+    unknown = set(options) - _OPTION_NAMES - allowed
+    if unknown:
+        raise errors.InvalidInputError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
+    retries = options.get("retries", UNSET)
+    timeout_ms = options.get("timeout_ms")
+    server_url = options.get("server_url")
+    http_headers = options.get("http_headers")
+    if retries is not UNSET and retries is not None and not isinstance(retries, RetryConfig):
+        raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
+    if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
+        raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
+    return CallOptions(retries, server_url, timeout_ms, http_headers)

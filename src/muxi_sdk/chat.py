@@ -1,0 +1,178 @@
+"""`m.chat`: talk to a formation - one JSON reply, a typed event stream, audio, or background mode."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from typing_extensions import Unpack
+
+from .basesdk import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from .chatstream import ChatStream, ChatStreamAsync, decode_chat_event
+from .errors import InvalidInputError
+from .models.chat import AsyncChatAccepted, ChatRequest, ChatResponse, UIResponse, UIResponseTypedDict
+from .utils.inputs import body_dict, validate_input
+from .utils.operation import Call, Operation, RequestInput
+from .utils.serializers import file_source, json_body
+
+_CHAT_TIMEOUT_MS = 600_000
+
+SEND = Operation(
+    "chat_send",
+    "POST",
+    "/chat",
+    "client",
+    ChatResponse,
+    idempotent_key=True,
+    timeout_ms=_CHAT_TIMEOUT_MS,
+    tags=("chat",),
+)
+STREAM = Operation(
+    "chat_stream",
+    "POST",
+    "/chat",
+    "client",
+    stream=True,
+    idempotent_key=True,
+    timeout_ms=_CHAT_TIMEOUT_MS,
+    tags=("chat",),
+)
+SUBMIT = Operation("chat_submit", "POST", "/chat", "client", AsyncChatAccepted, idempotent_key=True, tags=("chat",))
+AUDIO = Operation(
+    "chat_audio",
+    "POST",
+    "/audiochat",
+    "client",
+    ChatResponse,
+    idempotent_key=True,
+    timeout_ms=_CHAT_TIMEOUT_MS,
+    tags=("chat",),
+)
+AUDIO_STREAM = Operation(
+    "chat_audio_stream",
+    "POST",
+    "/audiochat",
+    "client",
+    stream=True,
+    idempotent_key=True,
+    timeout_ms=_CHAT_TIMEOUT_MS,
+    tags=("chat",),
+)
+
+
+class ChatOptions(RequestOptions, total=False):
+    """Optional fields of every chat call."""
+
+    user_id: str | None
+    """The end user (sent as `X-Muxi-User-ID`); defaults to `Muxi(user_id=...)`."""
+    session_id: str | None
+    """Continue this conversation; omitted, the formation starts a new session."""
+    group_id: str | None
+    agent_id: str | None
+    """Route to this agent instead of letting the overlord choose."""
+    request_id: str | None
+    """Your id for this request (else the server makes one)."""
+    files: Sequence[Any] | None
+    """Attachments: paths, bytes, binary file objects, or `{"filename", "content", "content_type"}` dicts."""
+    webhook_url: str | None
+    """Where the formation delivers the result if it finishes the request in the background."""
+    threshold_seconds: float | None
+    """Hand off to background processing when the request is estimated to take longer than this."""
+    source_channel: str | None
+    ui_response: UIResponse | UIResponseTypedDict | None
+    """Answer to a UI widget of an earlier reply."""
+    idempotency_key: str | None
+    """Your own `X-Muxi-Idempotency-Key` (else a fresh one per call, reused by its retries)."""
+
+
+_FIELDS = frozenset(ChatOptions.__annotations__) - frozenset(RequestOptions.__annotations__)
+_AUDIO_FIELDS = frozenset({"user_id", "session_id", "agent_id", "request_id", "idempotency_key"})
+
+
+def _chat_call(
+    op: Operation,
+    options: dict[str, Any],
+    *,
+    message: str | None = None,
+    stream: bool = False,
+    mode: Literal["sync", "async"] | None = None,
+    audio: Any = None,
+    make_stream: Any = None,
+) -> Call[Any]:
+    """Validate a chat/audiochat call and describe its request (shared by every chat method)."""
+    allowed = _AUDIO_FIELDS if audio is not None else _FIELDS
+    opts = call_options(options, allowed)
+    fields = {k: options[k] for k in allowed if options.get(k) is not None}
+    user_id = fields.pop("user_id", None)
+    idempotency_key = fields.pop("idempotency_key", None)
+    files_in = fields.pop("files", None)
+    if audio is not None:
+        files = [file_source(audio, audio_only=True)]
+        doc: dict[str, Any] = {**fields, "stream": stream}
+    else:
+        request = validate_input(ChatRequest, {**fields, "message": message, "stream": stream, "mode": mode})
+        doc = body_dict(request)
+        if files_in is not None and (isinstance(files_in, (str, bytes, dict)) or not isinstance(files_in, Sequence)):
+            raise InvalidInputError("files must be a list (of paths, bytes, file objects or file dicts)")
+        files = [file_source(f) for f in files_in or ()]
+    req = RequestInput(body=json_body(doc, files), user_id=user_id, idempotency_key=idempotency_key)
+    return Call(op, req, opts, stream=make_stream)
+
+
+def _open_chat_stream(start: StreamStart, is_async: bool) -> ChatStream | ChatStreamAsync:
+    cls = ChatStreamAsync if is_async else ChatStream
+    return cls(start.response, decode_chat_event, meta=start.meta)
+
+
+class Chat(BaseSDK):
+    """Chat with the formation (`POST /v1/chat`, `POST /v1/audiochat`; client key)."""
+
+    def _send(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[ChatResponse]:
+        """Send a message and wait for the whole reply (the SDK asks the server for JSON, `stream: false`).
+
+        Returns a `ChatResponse`; `.text` is the reply. If the formation hands the request off to background
+        processing (see `webhook_url` / `threshold_seconds`), `.is_async` is true and the result arrives later.
+        """
+        return _chat_call(SEND, dict(options), message=message)
+
+    def _stream(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
+        """Send a message and stream the reply as typed events (progress, planning, content, completed, ui, done).
+
+        Use it as a context manager. `.text()` / `.final()` gather the reply. An `error` frame raises
+        `StreamError`; a dropped connection raises `StreamInterruptedError` saying how much had arrived.
+        """
+        return _chat_call(STREAM, dict(options), message=message, stream=True, make_stream=_open_chat_stream)
+
+    def _submit(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[AsyncChatAccepted]:
+        """Ask for background processing (`mode: "async"`): the result is POSTed to `webhook_url`.
+
+        Returns the accepted request (`request_id`, `estimated_seconds`). MUXI runtimes up to 1.20260928
+        answer 501 (`UnsupportedError`): they hand off to background only by themselves, which `send()` with
+        `webhook_url` and `threshold_seconds` covers.
+        """
+        webhook_url: Any = options.get("webhook_url")
+        if not isinstance(webhook_url, str) or not webhook_url.startswith(("http://", "https://")):
+            raise InvalidInputError("submit() needs webhook_url=, an http(s) URL the result is delivered to")
+        return _chat_call(SUBMIT, dict(options), message=message, mode="async")
+
+    def _audio(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatResponse]:
+        """Send a voice note (a path, bytes, binary file object or file dict; `audio/*` only) and get the reply.
+
+        The file is base64-encoded into the JSON body while it is sent, never read into memory whole.
+        """
+        return _chat_call(AUDIO, dict(options), audio=file)
+
+    def _audio_stream(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
+        """Send a voice note and stream the reply as typed events (like `stream`)."""
+        return _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True, make_stream=_open_chat_stream)
+
+    send = sync_op(_send)
+    send_async = async_op(_send)
+    stream = sync_op(_stream)
+    stream_async = async_stream_op(_stream)
+    submit = sync_op(_submit)
+    submit_async = async_op(_submit)
+    audio = sync_op(_audio)
+    audio_async = async_op(_audio)
+    audio_stream = sync_op(_audio_stream)
+    audio_stream_async = async_stream_op(_audio_stream)

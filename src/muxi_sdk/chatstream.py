@@ -1,0 +1,155 @@
+"""Chat streams: MUXI's SSE frames decoded into typed events, plus helpers that gather the reply."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from httpx_sse import ServerSentEvent
+
+from .basesdk import type_adapter
+from .errors import StreamError
+from .models.chat import (
+    ChatEvent,
+    ChatResult,
+    CompletedEvent,
+    ContentEvent,
+    DoneEvent,
+    TokenEvent,
+    UIEvent,
+    UnknownEvent,
+)
+from .utils.eventstreaming import EventStream, EventStreamAsync
+
+_token_adapter = type_adapter(TokenEvent)
+
+
+def _json(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
+
+
+def decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
+    """One SSE frame of `/v1/chat` -> a typed event (None for frames with no data)."""
+    name = sse.event or "message"
+    if not sse.data:
+        return DoneEvent() if name == "done" else None
+    payload = _json(sse.data)
+    if name == "message":
+        token = payload.get("token") if isinstance(payload, dict) else None
+        if isinstance(token, dict):
+            return _token_adapter.validate_python(token)  # type: ignore[no-any-return]
+        if isinstance(token, str):  # older servers streamed bare strings
+            return ContentEvent(content=token)
+        return UnknownEvent(event=name, data=payload)
+    if name == "ui":
+        widgets = payload.get("ui") if isinstance(payload, dict) else None
+        return UIEvent(ui=widgets if isinstance(widgets, list) else [])
+    if name == "done":
+        return DoneEvent()
+    if name == "error":
+        if isinstance(payload, dict):
+            message = str(payload.get("error") or payload.get("message") or "stream error")
+            code = payload.get("type") or payload.get("code")
+        else:
+            message, code = str(payload), None
+        raise StreamError(message, code=str(code) if code else None, details=payload)
+    return UnknownEvent(type=name, event=name, data=payload)
+
+
+class _ChatAccumulator:
+    """Follows the events of one chat stream and adds them up into the reply."""
+
+    def __init__(self) -> None:
+        self.deltas: list[str] = []
+        self.completed: CompletedEvent | None = None
+        self.ui: list[dict[str, Any]] = []
+        self.session_id: str | None = None
+        self.request_id: str | None = None
+
+    def __call__(self, event: ChatEvent) -> None:
+        if isinstance(event, ContentEvent):
+            self.deltas.append(event.content or "")
+        elif isinstance(event, CompletedEvent):
+            self.completed = event
+        elif isinstance(event, UIEvent):
+            self.ui.extend(event.ui)
+        session_id = getattr(event, "session_id", None)
+        if session_id:
+            self.session_id = session_id
+        request_id = getattr(event, "request_id", None)
+        if request_id:
+            self.request_id = request_id
+
+    @property
+    def text(self) -> str:
+        # `completed` carries the authoritative full text (and must win after a stream discontinuity).
+        if self.completed is not None and self.completed.content is not None:
+            return self.completed.content
+        return "".join(self.deltas)
+
+    def result(self, events_received: int) -> ChatResult:
+        return ChatResult(
+            text=self.text,
+            session_id=self.session_id,
+            request_id=self.request_id,
+            status=self.completed.status if self.completed else None,
+            completed=self.completed,
+            ui=self.ui,
+            events_received=events_received,
+        )
+
+
+class _ChatStreamMixin:
+    _acc: _ChatAccumulator
+    events_received: int
+
+    def _received_text(self) -> str:
+        return "".join(self._acc.deltas)
+
+    def _progress(self) -> str:
+        return f"{self.events_received} events and {len(self._received_text())} characters of text received"
+
+    def _handle(self, sse: ServerSentEvent) -> ChatEvent | None:
+        try:
+            return super()._handle(sse)  # type: ignore[misc,no-any-return]
+        except StreamError as exc:
+            exc.received_text = self._received_text()
+            exc.events_received = self.events_received
+            raise
+
+
+class ChatStream(_ChatStreamMixin, EventStream[ChatEvent]):
+    """Sync chat stream: iterate events, or call `.text()` / `.final()` to gather the rest of the reply."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._acc = _ChatAccumulator()
+        super().__init__(*args, observe=self._acc, **kwargs)
+
+    def text(self) -> str:
+        """Consume what is left of the stream and return the reply text."""
+        return self.final().text
+
+    def final(self) -> ChatResult:
+        """Consume what is left of the stream and return everything it added up to."""
+        for _ in self:
+            pass
+        return self._acc.result(self.events_received)
+
+
+class ChatStreamAsync(_ChatStreamMixin, EventStreamAsync[ChatEvent]):
+    """Async chat stream: `async for` events, or `await .text()` / `await .final()`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._acc = _ChatAccumulator()
+        super().__init__(*args, observe=self._acc, **kwargs)
+
+    async def text(self) -> str:
+        return (await self.final()).text
+
+    async def final(self) -> ChatResult:
+        async for _ in self:
+            pass
+        return self._acc.result(self.events_received)

@@ -1,0 +1,46 @@
+"""Typed errors. Catch `MuxiError` for everything, or a subclass for one kind of failure."""
+
+from .mapping import error_from_response, parse_retry_after
+from .muxierror import (
+    APIStatusError,
+    AuthenticationError,
+    AuthorizationError,
+    ConfigurationError,
+    ConflictError,
+    ConnectionError,
+    InvalidInputError,
+    MuxiError,
+    NotFoundError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    StreamError,
+    StreamInterruptedError,
+    TimeoutError,
+    UnsupportedError,
+    ValidationError,
+    WebhookVerificationError,
+)
+
+__all__ = [
+    "APIStatusError",
+    "AuthenticationError",
+    "AuthorizationError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectionError",
+    "InvalidInputError",
+    "MuxiError",
+    "NotFoundError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "ServerError",
+    "StreamError",
+    "StreamInterruptedError",
+    "TimeoutError",
+    "UnsupportedError",
+    "ValidationError",
+    "WebhookVerificationError",
+    "error_from_response",
+    "parse_retry_after",
+]

@@ -1,0 +1,143 @@
+"""Turn an HTTP error response into the right `MuxiError` subclass."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any
+
+import httpx
+
+from .muxierror import (
+    APIStatusError,
+    AuthenticationError,
+    AuthorizationError,
+    ConflictError,
+    MuxiError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    UnsupportedError,
+    ValidationError,
+)
+
+_BY_CODE: dict[str, type[APIStatusError]] = {
+    "UNAUTHORIZED": AuthenticationError,
+    "BAD_CREDENTIALS": AuthenticationError,
+    "FORBIDDEN": AuthorizationError,
+    "RESOURCE_NOT_FOUND": NotFoundError,
+    "NOT_FOUND": NotFoundError,
+    "AGENT_NOT_FOUND": NotFoundError,
+    "REQUEST_NOT_FOUND": NotFoundError,
+    "CONFLICT": ConflictError,
+    "ALREADY_EXISTS": ConflictError,
+    "INVALID_REQUEST": ValidationError,
+    "INVALID_PARAMS": ValidationError,
+    "VALIDATION_ERROR": ValidationError,
+    "PARSE_ERROR": ValidationError,
+    "UNPROCESSABLE_ENTITY": ValidationError,
+    "RATE_LIMITED": RateLimitError,
+    "METHOD_NOT_FOUND": UnsupportedError,
+}
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: AuthorizationError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitError,
+    501: UnsupportedError,
+}
+
+_BODY_LIMIT = 10_000
+
+
+def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
+    """Seconds to wait from `retry-after-ms` or `Retry-After` (delta seconds or HTTP date)."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(float(ms) / 1000.0, 0.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+
+
+def _class_for(status: int, code: str | None) -> type[APIStatusError]:
+    # The status decides the family; the body's code only refines it within the same family,
+    # so a 404 whose body says INTERNAL_ERROR is still a NotFoundError.
+    by_status = _BY_STATUS.get(status)
+    by_code = _BY_CODE.get(code or "")
+    if by_status is not None:
+        return by_status
+    if status >= 500:
+        return ServerError
+    return by_code or APIStatusError
+
+
+def error_fields(body: Any, status: int, reason: str) -> tuple[str | None, str, Any, str | None]:
+    """(code, message, details, request_id) from a formation envelope, a server error body, or anything."""
+    if not isinstance(body, dict):
+        return None, reason or f"HTTP {status}", None, None
+    request_id = None
+    request = body.get("request")
+    if isinstance(request, dict) and isinstance(request.get("id"), str):
+        request_id = request["id"]
+    err = body.get("error")
+    if isinstance(err, dict):  # formation envelope
+        code = err.get("code")
+        message = err.get("message")
+        return (
+            str(code) if code is not None else None,
+            str(message) if message else reason or f"HTTP {status}",
+            err.get("data"),
+            request_id,
+        )
+    # MUXI server: {"error": "Not Found", "message": "...", "code": 404}
+    message = body.get("message") or (err if isinstance(err, str) else None) or body.get("detail")
+    code = body.get("code")
+    code_str = err if isinstance(err, str) and isinstance(code, int) else (code if isinstance(code, str) else None)
+    return code_str, str(message or reason or f"HTTP {status}"), body, request_id
+
+
+def error_from_response(response: httpx.Response, attempts: int = 1) -> MuxiError:
+    """Map a (fully read) error response to its typed error."""
+    text = response.text
+    try:
+        body: Any = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    code, message, details, request_id = error_fields(body, response.status_code, response.reason_phrase)
+    if body is None and text:
+        snippet = text[:200].strip()
+        message = f"{message}: {snippet}" if snippet else message
+    cls = _class_for(response.status_code, code)
+    return cls(
+        message,
+        code=code,
+        status_code=response.status_code,
+        retry_after=parse_retry_after(response.headers),
+        request_id=request_id or response.headers.get("x-request-id"),
+        body=text[:_BODY_LIMIT],
+        headers=response.headers,
+        raw_response=response,
+        details=details,
+        attempts=attempts,
+    )

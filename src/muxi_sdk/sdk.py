@@ -1,0 +1,174 @@
+"""`Muxi`: the root client. Holds the configuration and the HTTP clients; resources hang off it lazily."""
+
+from __future__ import annotations
+
+import importlib
+import weakref
+from collections.abc import Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._hooks import SDKHooks
+from .basesdk import BaseSDK
+from .httpclient import AsyncHttpClient, ClientPool, HttpClient, close_pool
+from .sdkconfiguration import SDKConfiguration
+from .types import UNSET, OptionalNullable
+from .utils.logger import Logger, default_logger
+from .utils.retries import RetryConfig
+
+if TYPE_CHECKING:
+    from .chat import Chat
+    from .system import System
+
+
+class Muxi(BaseSDK):
+    """The MUXI client. Every argument is optional; environment variables fill the gaps.
+
+    Formation API calls go to `{url}/v1` when `url` is given (a formation reached directly), else to
+    `{server_url}/api/{formation_id}/v1` (`/draft/...` with `mode="draft"`). Server API calls go to
+    `{server_url}/rpc/...`, signed with `key_id`/`secret_key`.
+    """
+
+    _sub_sdk_map: dict[str, tuple[str, str]] = {
+        "agents": ("muxi_sdk.agents", "Agents"),
+        "chat": ("muxi_sdk.chat", "Chat"),
+        "events": ("muxi_sdk.events", "Events"),
+        "formations": ("muxi_sdk.formations", "Formations"),
+        "mcp": ("muxi_sdk.mcp", "Mcp"),
+        "memory": ("muxi_sdk.memory", "Memory"),
+        "requests": ("muxi_sdk.requests", "Requests"),
+        "scheduler": ("muxi_sdk.scheduler", "Scheduler"),
+        "secrets": ("muxi_sdk.secrets", "Secrets"),
+        "server": ("muxi_sdk.server", "Server"),
+        "sessions": ("muxi_sdk.sessions", "Sessions"),
+        "system": ("muxi_sdk.system", "System"),
+        "triggers": ("muxi_sdk.triggers", "Triggers"),
+        "users": ("muxi_sdk.users", "Users"),
+        "webhooks": ("muxi_sdk.webhooks", "Webhooks"),
+    }
+
+    if TYPE_CHECKING:
+        chat: Chat
+        system: System
+
+    def __init__(
+        self,
+        *,
+        server_url: str | None = None,
+        formation_id: str | None = None,
+        mode: Literal["live", "draft"] | None = None,
+        url: str | None = None,
+        client_key: str | None = None,
+        admin_key: str | None = None,
+        key_id: str | None = None,
+        secret_key: str | None = None,
+        user_id: str | None = None,
+        client: HttpClient | None = None,
+        async_client: AsyncHttpClient | None = None,
+        retry_config: OptionalNullable[RetryConfig] = UNSET,
+        timeout_ms: int | None = None,
+        debug_logger: Logger | None = None,
+        hooks: Iterable[Any] | None = None,
+        app: str | None = None,
+    ) -> None:
+        """Create a client.
+
+        :param server_url: MUXI server, e.g. `http://localhost:7890` (env `MUXI_SERVER_URL`).
+        :param formation_id: formation behind that server (env `MUXI_FORMATION_ID`).
+        :param mode: `"live"` (`/api/...`) or `"draft"` (`/draft/...`, what `muxi up` serves) (env `MUXI_MODE`).
+        :param url: a formation reached directly, e.g. `http://localhost:8271` (env `MUXI_URL`).
+        :param client_key: formation client key (env `MUXI_CLIENT_KEY`): chat, sessions, triggers, users.
+        :param admin_key: formation admin key (env `MUXI_ADMIN_KEY`): agents, secrets, config, scheduler.
+        :param key_id: MUXI server key id for HMAC signing (env `MUXI_KEY_ID`).
+        :param secret_key: MUXI server secret for HMAC signing (env `MUXI_SECRET_KEY`).
+        :param user_id: default end user for calls that take one (env `MUXI_USER_ID`).
+        :param client: your `httpx.Client`; used as given and never closed by the SDK.
+        :param async_client: your `httpx.AsyncClient`; used as given and never closed by the SDK.
+        :param retry_config: default retry policy; `None` switches retries off.
+        :param timeout_ms: default timeout per call; unset keeps the client's own (SDK clients: 5 s
+            connect, 300 s read; chat calls 600 s).
+        :param debug_logger: a logger for request/response debug lines (or set `MUXI_DEBUG=1`). Keys,
+            signatures and tokens are always redacted.
+        :param hooks: objects implementing `before_request` / `after_success` / `after_error` / `sdk_init`.
+        :param app: your application's name, sent as `X-Muxi-App`.
+        """
+        pool = ClientPool(client, async_client)
+        sdk_hooks = SDKHooks(hooks or ())
+        config = SDKConfiguration.resolve(
+            pool=pool,
+            hooks=sdk_hooks,
+            url=url,
+            server_url=server_url,
+            formation_id=formation_id,
+            mode=mode,
+            client_key=client_key,
+            admin_key=admin_key,
+            key_id=key_id,
+            secret_key=secret_key,
+            user_id=user_id,
+            retry_config=retry_config,
+            timeout_ms=timeout_ms,
+            debug_logger=debug_logger or default_logger(),
+            app=app,
+        )
+        config = sdk_hooks.sdk_init(config)
+        super().__init__(config, parent_ref=None)
+        self._finalizer = weakref.finalize(self, close_pool, pool)
+
+    @property
+    def hooks(self) -> SDKHooks:
+        return self.sdk_configuration.hooks
+
+    def __getattr__(self, name: str) -> Any:
+        entry = type(self)._sub_sdk_map.get(name)
+        if entry is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        module_name, class_name = entry
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError) as exc:
+            raise AttributeError(f"resource {name!r} is not available: {exc}") from exc
+        resource = cls(self.sdk_configuration, parent_ref=self)
+        setattr(self, name, resource)
+        return resource
+
+    def __dir__(self) -> Iterable[str]:
+        return sorted(set(super().__dir__()) | set(self._sub_sdk_map))
+
+    def __repr__(self) -> str:
+        cfg = self.sdk_configuration
+
+        def shown(value: str | None) -> str:
+            return "'***'" if value else "None"
+
+        target = f"url={cfg.url!r}" if cfg.url else f"server_url={cfg.server_url!r}, formation_id={cfg.formation_id!r}"
+        return (
+            f"Muxi({target}, mode={cfg.mode!r}, client_key={shown(cfg.client_key)}, "
+            f"admin_key={shown(cfg.admin_key)}, key_id={cfg.key_id!r}, secret_key={shown(cfg.secret_key)}, "
+            f"user_id={cfg.user_id!r})"
+        )
+
+    # ---------------------------------------------------------------- lifetime
+    def close(self) -> None:
+        """Close the HTTP clients this object created (never the ones you passed in)."""
+        self.sdk_configuration.pool.close()
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients this object created, awaiting the async one."""
+        await self.sdk_configuration.pool.aclose()
+
+    def __enter__(self) -> Muxi:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Muxi:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

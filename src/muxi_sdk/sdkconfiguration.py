@@ -1,0 +1,137 @@
+"""Settings of one `Muxi` instance, resolved once from arguments and environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import quote
+
+from .httpclient import ClientPool
+from .types import UNSET, OptionalNullable
+from .utils.logger import Logger, NoOpLogger
+from .utils.retries import DEFAULT_RETRY_CONFIG, RetryConfig
+
+if TYPE_CHECKING:
+    from ._hooks import SDKHooks
+
+Mode = Literal["live", "draft"]
+
+DEFAULT_FORMATION_URL = "http://localhost:8271"
+DEFAULT_SERVER_URL = "http://localhost:7890"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value else None
+
+
+def _strip(url: str) -> str:
+    return url.rstrip("/")
+
+
+def formation_base(url: str) -> str:
+    """`http://host:8271` -> `http://host:8271/v1` (an URL already ending in /v1 is kept)."""
+    url = _strip(url)
+    return url if url.endswith("/v1") else url + "/v1"
+
+
+@dataclass(frozen=True)
+class SDKConfiguration:
+    pool: ClientPool
+    hooks: SDKHooks
+    url: str | None = None
+    server_url: str | None = None
+    formation_id: str | None = None
+    mode: Mode = "live"
+    client_key: str | None = field(default=None, repr=False)
+    admin_key: str | None = field(default=None, repr=False)
+    key_id: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    user_id: str | None = None
+    retry_config: OptionalNullable[RetryConfig] = UNSET
+    timeout_ms: int | None = None
+    debug_logger: Logger = field(default_factory=NoOpLogger)
+    app: str | None = None
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        pool: ClientPool,
+        hooks: SDKHooks,
+        url: str | None,
+        server_url: str | None,
+        formation_id: str | None,
+        mode: str | None,
+        client_key: str | None,
+        admin_key: str | None,
+        key_id: str | None,
+        secret_key: str | None,
+        user_id: str | None,
+        retry_config: OptionalNullable[RetryConfig],
+        timeout_ms: int | None,
+        debug_logger: Logger,
+        app: str | None,
+    ) -> SDKConfiguration:
+        # Explicit arguments beat the environment; an explicit server_url also beats an env direct URL.
+        if url is None and server_url is None:
+            url = _env("MUXI_URL")
+        server_url = server_url or _env("MUXI_SERVER_URL")
+        formation_id = formation_id or _env("MUXI_FORMATION_ID")
+        mode_value = (mode or _env("MUXI_MODE") or "live").lower()
+        if mode_value not in ("live", "draft"):
+            from .errors import ConfigurationError
+
+            raise ConfigurationError(f"mode must be 'live' or 'draft', not {mode_value!r}")
+        if timeout_ms is not None and timeout_ms <= 0:
+            from .errors import ConfigurationError
+
+            raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
+        return cls(
+            pool=pool,
+            hooks=hooks,
+            url=_strip(url) if url else None,
+            server_url=_strip(server_url) if server_url else None,
+            formation_id=formation_id,
+            mode=mode_value,  # type: ignore[arg-type]
+            client_key=client_key or _env("MUXI_CLIENT_KEY"),
+            admin_key=admin_key or _env("MUXI_ADMIN_KEY"),
+            key_id=key_id or _env("MUXI_KEY_ID"),
+            secret_key=secret_key or _env("MUXI_SECRET_KEY"),
+            user_id=user_id or _env("MUXI_USER_ID"),
+            retry_config=retry_config,
+            timeout_ms=timeout_ms,
+            debug_logger=debug_logger,
+            app=app,
+        )
+
+    def formation_url(self) -> str:
+        """Base of the Formation API: `{url}/v1`, or the server's `/api/{id}/v1` (`/draft/{id}/v1` in draft)."""
+        if self.url:
+            return formation_base(self.url)
+        if self.server_url:
+            if not self.formation_id:
+                from .errors import ConfigurationError
+
+                raise ConfigurationError(
+                    "server_url is set but formation_id is not: pass formation_id= (or MUXI_FORMATION_ID), "
+                    "or pass url= for a formation reached directly"
+                )
+            prefix = "draft" if self.mode == "draft" else "api"
+            return f"{self.server_url}/{prefix}/{quote(self.formation_id, safe='')}/v1"
+        return formation_base(DEFAULT_FORMATION_URL)
+
+    def server_api_url(self) -> str:
+        return self.server_url or DEFAULT_SERVER_URL
+
+    def effective_retry_config(self, per_call: OptionalNullable[RetryConfig]) -> RetryConfig | None:
+        """Per call > per client > default. `None` at either level switches retries off."""
+        if per_call is not UNSET:
+            return per_call  # type: ignore[return-value]
+        if self.retry_config is not UNSET:
+            return self.retry_config  # type: ignore[return-value]
+        return DEFAULT_RETRY_CONFIG
+
+    def with_changes(self, **changes: object) -> SDKConfiguration:
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,70 @@
+"""In-memory state of the fake MUXI server. Route modules keep their own tables in `state.tables`."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import ReplyEngine
+from .faults import Faults
+
+DEFAULT_CLIENT_KEY = "fake-client-key"
+DEFAULT_ADMIN_KEY = "fake-admin-key"
+DEFAULT_KEY_ID = "fake-key-id"
+DEFAULT_SECRET_KEY = "fake-secret-key"
+DEFAULT_FORMATION_ID = "fake-formation"
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class FakeState:
+    """Everything the fake server knows. Tests may read and change it between calls."""
+
+    client_key: str = DEFAULT_CLIENT_KEY
+    admin_key: str = DEFAULT_ADMIN_KEY
+    key_id: str = DEFAULT_KEY_ID
+    secret_key: str = DEFAULT_SECRET_KEY
+    formation_id: str = DEFAULT_FORMATION_ID
+    version: str = "1.0.0"
+    # True: `mode: "async"` with a webhook_url is accepted (202) as the MUXI docs describe.
+    # False: answer 501 like muxi-runtime 1.20260928, which cannot do per-request async over HTTP.
+    async_chat: bool = True
+    keepalive_interval_s: float = 1.0
+    engine: ReplyEngine = field(default_factory=ReplyEngine)
+    faults: Faults = field(default_factory=Faults)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    # Idempotency: scope -> (status, body bytes); executions counts how often each scope really ran.
+    idempotency: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    executions: dict[str, int] = field(default_factory=dict)
+    idempotency_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    tables: dict[str, Any] = field(default_factory=dict)
+    lock: Any = field(default_factory=threading.RLock, repr=False)
+    started_at: float = 0.0
+
+    def table(self, name: str, factory: Any = dict) -> Any:
+        """A named piece of resource state, created on first use (`state.table("sessions")`)."""
+        with self.lock:
+            if name not in self.tables:
+                self.tables[name] = factory()
+            return self.tables[name]
+
+    def reset(self) -> None:
+        """Forget everything: data, scripted replies, faults, recorded requests."""
+        self.engine.reset()
+        self.faults.reset()
+        with self.lock:
+            self.requests.clear()
+            self.idempotency.clear()
+            self.executions.clear()
+            self.idempotency_locks.clear()
+            self.tables.clear()
+        self.async_chat = True

@@ -1,0 +1,199 @@
+"""Server-sent event streams: iterate typed events; the connection is released however you leave.
+
+Frames are parsed by httpx-sse; `decode` turns each `ServerSentEvent` into a typed event (or None to skip
+it, or raises a typed error). Leaving the stream - exhausted, `break` inside `with`, an exception, `close()`,
+or garbage collection - closes the HTTP response so its connection goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent
+
+from ..errors import MuxiError, StreamInterruptedError, TimeoutError
+from ..models.shared import ResponseMeta
+
+T = TypeVar("T")
+
+Decoder = Callable[[ServerSentEvent], "T | None"]
+
+
+class _StreamBase(Generic[T]):
+    def __init__(
+        self,
+        response: httpx.Response,
+        decode: Callable[[ServerSentEvent], T | None],
+        *,
+        meta: ResponseMeta | None = None,
+        client_ref: object | None = None,
+        observe: Callable[[T], None] | None = None,
+    ) -> None:
+        self.response = response
+        self.response_meta = meta
+        self._decode = decode
+        self._observe = observe
+        # Keeps the owning SDK (and its HTTP client) alive for as long as the stream is.
+        self._client_ref = client_ref
+        self._closed = False
+        self.events_received = 0
+        self.last_event_id: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _handle(self, sse: ServerSentEvent) -> T | None:
+        if sse.id:
+            self.last_event_id = sse.id
+        event = self._decode(sse)
+        if event is not None:
+            self.events_received += 1
+            if self._observe is not None:
+                self._observe(event)
+        return event
+
+    def _progress(self) -> str:
+        return f"{self.events_received} events received"
+
+    def _interrupted(self, exc: Exception) -> MuxiError:
+        if isinstance(exc, httpx.TimeoutException):
+            return TimeoutError(f"stream timed out after {self._progress()}: {type(exc).__name__}")
+        return StreamInterruptedError(
+            f"stream dropped after {self._progress()}: {type(exc).__name__}: {exc}",
+            events_received=self.events_received,
+            received_text=self._received_text(),
+        )
+
+    def _received_text(self) -> str:
+        return ""
+
+
+class EventStream(_StreamBase[T]):
+    """A sync stream of typed events. Use it as `with ... as events: for event in events: ...`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._iterator = self._events()
+
+    def _events(self) -> Generator[T, None, None]:
+        try:
+            for sse in EventSource(self.response).iter_sse():
+                event = self._handle(sse)
+                if event is not None:
+                    yield event
+        except httpx.TransportError as exc:
+            raise self._interrupted(exc) from exc
+        finally:
+            self.close()
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        return next(self._iterator)
+
+    def __enter__(self) -> EventStream[T]:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connection. Safe to call more than once."""
+        if not self._closed:
+            self._closed = True
+            self.response.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            with contextlib.suppress(Exception):
+                self.response.close()
+
+
+class EventStreamAsync(_StreamBase[T]):
+    """An async stream of typed events. Use it as `async with ... as events: async for event in events: ...`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._iterator = self._events()
+
+    async def _events(self) -> AsyncIterator[T]:
+        try:
+            async for sse in EventSource(self.response).aiter_sse():
+                event = self._handle(sse)
+                if event is not None:
+                    yield event
+        except httpx.TransportError as exc:
+            raise self._interrupted(exc) from exc
+        finally:
+            await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        return await self._iterator.__anext__()
+
+    async def __aenter__(self) -> EventStreamAsync[T]:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Release the connection. Safe to call more than once."""
+        if not self._closed:
+            self._closed = True
+            await self.response.aclose()
+
+    close = aclose
+
+    def __del__(self) -> None:
+        # Abandoned without aclose(): hand the close to the running loop if there is one. Iterated streams
+        # are closed by the async generator's own finaliser, so this covers streams never iterated.
+        if getattr(self, "_closed", True):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        response = self.response
+        if not loop.is_closed():
+            loop.call_soon(lambda: asyncio.ensure_future(response.aclose()))
+
+
+S = TypeVar("S", bound=EventStreamAsync[Any])
+
+
+class AsyncStreamContext(Generic[S]):
+    """What `*_async` stream methods return: `await` it for the stream, or `async with` it directly.
+
+    Nothing is sent until it is awaited or entered.
+    """
+
+    def __init__(self, open_stream: Callable[[], Awaitable[S]]) -> None:
+        self._open = open_stream
+        self._stream: S | None = None
+
+    def __await__(self) -> Generator[Any, None, S]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> S:
+        self._stream = await self._open()
+        return self._stream
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._stream is not None:
+            await self._stream.aclose()

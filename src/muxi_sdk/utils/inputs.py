@@ -1,0 +1,27 @@
+"""Turn user arguments into validated request models, or a clear `InvalidInputError` before sending."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import pydantic
+
+from ..errors import InvalidInputError
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def validate_input(model: type[M], data: Any) -> M:
+    """Validate a model instance or a dict (or keyword fields) into `model`."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}" for err in exc.errors())
+        raise InvalidInputError(f"invalid {model.__name__}: {problems}", details=exc.errors()) from exc
+
+
+def body_dict(model: pydantic.BaseModel) -> dict[str, Any]:
+    """The JSON body of a request model: fields left at None are omitted, explicitly set ones are kept."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -1,0 +1,103 @@
+"""Retry policy: exponential backoff with jitter, Retry-After, and a total time budget."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+
+# 408 and 425 are "try again"; 501 is deliberately absent: retrying cannot make it work.
+DEFAULT_RETRY_STATUSES: frozenset[int] = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class BackoffStrategy:
+    """Backoff timing, all in milliseconds (Speakeasy's units).
+
+    Attempt n (0-based) waits `min(initial_interval * exponent**n, max_interval)`, multiplied by a random
+    factor in `[1 - jitter, 1]`. A server's `Retry-After` replaces that wait, capped by `max_interval`.
+    No new attempt starts once `max_elapsed_time` would be exceeded.
+    """
+
+    initial_interval: int = 500
+    max_interval: int = 10_000
+    exponent: float = 2.0
+    max_elapsed_time: int = 60_000
+    jitter: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.initial_interval < 0 or self.max_interval < 0 or self.max_elapsed_time < 0:
+            raise ValueError("BackoffStrategy intervals must be >= 0 ms")
+        if self.exponent < 1:
+            raise ValueError("BackoffStrategy.exponent must be >= 1")
+        if not 0 <= self.jitter <= 1:
+            raise ValueError("BackoffStrategy.jitter must be within [0, 1]")
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    """`RetryConfig("backoff", BackoffStrategy(...), retry_connection_errors=True)`; `"none"` turns retries off."""
+
+    strategy: Literal["backoff", "none"] = "backoff"
+    backoff: BackoffStrategy = field(default_factory=BackoffStrategy)
+    retry_connection_errors: bool = True
+    status_codes: frozenset[int] = DEFAULT_RETRY_STATUSES
+    max_retries: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.strategy not in ("backoff", "none"):
+            raise ValueError("RetryConfig.strategy must be 'backoff' or 'none'")
+        object.__setattr__(self, "status_codes", frozenset(self.status_codes))
+
+
+DEFAULT_RETRY_CONFIG = RetryConfig()
+NO_RETRIES = RetryConfig("none")
+
+# Errors raised before a single byte of the request could reach the server: always safe to resend.
+_NOTHING_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class RetryState:
+    """Tracks one call's attempts and decides whether, and how long, to wait before the next."""
+
+    __slots__ = ("_rng", "attempts", "config", "started")
+
+    def __init__(self, config: RetryConfig, started: float, rng: random.Random | None = None) -> None:
+        self.config = config
+        self.started = started
+        self.attempts = 0
+        self._rng = rng or random
+
+    def _budget_left(self) -> bool:
+        cfg = self.config
+        if cfg.strategy == "none":
+            return False
+        return cfg.max_retries is None or self.attempts <= cfg.max_retries
+
+    def delay(self, retry_after: float | None, now: float) -> float | None:
+        """Seconds to sleep before the next attempt, or None to give up."""
+        if not self._budget_left():
+            return None
+        b = self.config.backoff
+        cap = b.max_interval / 1000.0
+        if retry_after is not None:
+            wait = min(retry_after, cap)
+        else:
+            base = min(b.initial_interval / 1000.0 * b.exponent ** (self.attempts - 1), cap)
+            wait = base * (1.0 - b.jitter * self._rng.random())
+        if (now - self.started) + wait > b.max_elapsed_time / 1000.0:
+            return None
+        return wait
+
+    def status_retryable(self, status: int) -> bool:
+        return self.config.strategy != "none" and status in self.config.status_codes
+
+    def error_retryable(self, exc: Exception, replay_safe: bool) -> bool:
+        """Transport errors: retry if nothing was sent, or if resending cannot run the operation twice."""
+        if self.config.strategy == "none" or not self.config.retry_connection_errors:
+            return False
+        if isinstance(exc, _NOTHING_SENT):
+            return True
+        return replay_safe and isinstance(exc, httpx.TransportError)

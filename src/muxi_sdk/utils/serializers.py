@@ -1,0 +1,181 @@
+"""Request bodies: compact JSON, and JSON with base64 file contents streamed from disk.
+
+MUXI takes uploads inside the JSON body (`files: [{filename, content: <base64>, content_type, size}]`).
+Encoding a file into a string would hold it in memory twice (bytes + base64 text) and once more inside the
+JSON text; instead the body is emitted in chunks, with each file read and base64-encoded 48 KiB at a time.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import mimetypes
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Union
+
+from ..errors import InvalidInputError
+
+FileContent = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
+_CHUNK = 48 * 1024  # a multiple of 3, so chunks encode to base64 without padding in between
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class FileSource:
+    """One file to upload: where its bytes come from, and how many there are (when known)."""
+
+    filename: str
+    content_type: str
+    source: bytes | memoryview | Path | IO[bytes]
+    size: int | None
+    start: int = 0
+
+    @property
+    def replayable(self) -> bool:
+        if isinstance(self.source, (bytes, memoryview, Path)):
+            return True
+        return bool(getattr(self.source, "seekable", lambda: False)())
+
+    def encoded_length(self) -> int | None:
+        return None if self.size is None else 4 * ((self.size + 2) // 3)
+
+    def iter_base64(self) -> Iterator[bytes]:
+        src = self.source
+        if isinstance(src, (bytes, memoryview)):
+            view = memoryview(src)
+            for i in range(0, len(view), _CHUNK):
+                yield base64.b64encode(view[i : i + _CHUNK])
+            return
+        if isinstance(src, Path):
+            with src.open("rb") as fh:
+                yield from _encode_stream(fh)
+            return
+        if self.replayable:
+            src.seek(self.start)
+        yield from _encode_stream(src)
+
+
+def _encode_stream(fh: IO[bytes]) -> Iterator[bytes]:
+    pending = b""
+    while True:
+        chunk = fh.read(_CHUNK)
+        if not chunk:
+            break
+        data = pending + chunk if pending else chunk
+        cut = len(data) - len(data) % 3
+        if cut:
+            yield base64.b64encode(data[:cut])
+        pending = data[cut:]
+    if pending:
+        yield base64.b64encode(pending)
+
+
+def file_source(value: Any, *, audio_only: bool = False) -> FileSource:
+    """Normalise a path, bytes, file object or `{"filename", "content", "content_type"}` dict."""
+    filename: str | None = None
+    content_type: str | None = None
+    content: Any = value
+    if isinstance(value, Mapping):
+        content = value.get("content", value.get("file"))
+        filename = value.get("filename") or value.get("file_name") or value.get("name")
+        content_type = value.get("content_type") or value.get("mime_type")
+        if content is None:
+            raise InvalidInputError("a file dict needs 'content' (bytes, a path or a binary file object)")
+    elif isinstance(value, tuple) and len(value) in (2, 3):
+        filename, content = value[0], value[1]
+        content_type = value[2] if len(value) == 3 else None
+    source: bytes | memoryview | Path | IO[bytes]
+    size: int | None
+    start = 0
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        source = memoryview(content)
+        size = len(source)
+    elif isinstance(content, (str, os.PathLike)):
+        path = Path(content)
+        if not path.is_file():
+            raise InvalidInputError(f"file not found: {path}")
+        source, size = path, path.stat().st_size
+        filename = filename or path.name
+    elif hasattr(content, "read"):
+        if isinstance(content, io.TextIOBase):
+            raise InvalidInputError("open files in binary mode ('rb') to upload them")
+        source = content
+        size = None
+        if getattr(content, "seekable", lambda: False)():
+            start = content.tell()
+            content.seek(0, os.SEEK_END)
+            size = content.tell() - start
+            content.seek(start)
+        filename = filename or os.path.basename(str(getattr(content, "name", ""))) or None
+    else:
+        raise InvalidInputError(f"cannot upload a {type(content).__name__}: pass bytes, a path or a binary file")
+    if not filename:
+        raise InvalidInputError("a file needs a filename (pass a path, or a dict with 'filename')")
+    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if audio_only and not content_type.startswith("audio/"):
+        raise InvalidInputError(f"audio chat accepts audio/* files only, got {content_type!r} for {filename!r}")
+    return FileSource(filename, content_type, source, size, start)
+
+
+@dataclass
+class Body:
+    """A request body that can be produced again for every retry attempt."""
+
+    content: bytes | None = None
+    parts: list[bytes | FileSource] = field(default_factory=list)
+    content_type: str = "application/json"
+
+    @property
+    def replayable(self) -> bool:
+        return all(not isinstance(p, FileSource) or p.replayable for p in self.parts)
+
+    @property
+    def length(self) -> int | None:
+        if self.content is not None:
+            return len(self.content)
+        total = 0
+        for p in self.parts:
+            n = len(p) if isinstance(p, bytes) else p.encoded_length()
+            if n is None:
+                return None
+            total += n
+        return total
+
+    def iter_sync(self) -> Iterator[bytes]:
+        for p in self.parts:
+            if isinstance(p, bytes):
+                yield p
+            else:
+                yield from p.iter_base64()
+
+    async def iter_async(self) -> AsyncIterator[bytes]:
+        for chunk in self.iter_sync():
+            yield chunk
+
+
+def json_body(obj: Any, files: list[FileSource] | None = None, files_key: str = "files") -> Body:
+    """Compact JSON; with `files`, a streamed body whose `files_key` list carries them base64-encoded."""
+    if not files:
+        return Body(content=dumps(obj))
+    marker = f"@@muxi-file-{uuid.uuid4().hex}-"
+    doc = dict(obj)
+    doc[files_key] = [
+        {"filename": f.filename, "content": f"{marker}{i}@@", "content_type": f.content_type, "size": f.size}
+        for i, f in enumerate(files)
+    ]
+    text = dumps(doc)
+    parts: list[bytes | FileSource] = []
+    for i, f in enumerate(files):
+        token = f"{marker}{i}@@".encode()
+        head, _, text = text.partition(token)
+        parts.extend([head, f])
+    parts.append(text)
+    return Body(parts=parts)
