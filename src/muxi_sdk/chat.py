@@ -26,6 +26,7 @@ SEND = Operation(
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
     tags=("chat",),
+    request=ChatRequest,
 )
 STREAM = Operation(
     "chat_stream",
@@ -36,8 +37,18 @@ STREAM = Operation(
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
     tags=("chat",),
+    request=ChatRequest,
 )
-SUBMIT = Operation("chat_submit", "POST", "/chat", "client", AsyncChatAccepted, idempotent_key=True, tags=("chat",))
+SUBMIT = Operation(
+    "chat_submit",
+    "POST",
+    "/chat",
+    "client",
+    AsyncChatAccepted,
+    idempotent_key=True,
+    tags=("chat",),
+    request=ChatRequest,
+)
 AUDIO = Operation(
     "chat_audio",
     "POST",

@@ -18,6 +18,8 @@ class Operation:
     `response` is the model of the envelope's `data` (or of the whole body when `envelope=False`).
     `user` says whether the `X-Muxi-User-ID` header is required, optional or never sent.
     `timeout_ms` is a default for clients the SDK creates (chat replies take longer than a GET).
+    `request` is the request body's model (an `InputModel`), when there is one: documentation only
+    (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
     """
 
     operation_id: str
@@ -32,6 +34,7 @@ class Operation:
     idempotent_key: bool = False
     timeout_ms: int | None = None
     tags: tuple[str, ...] = ()
+    request: Any = None
 
     @property
     def replay_safe(self) -> bool:
