@@ -39,6 +39,12 @@ class _Recorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # Record on arrival, so requests whose body is never read (GETs, injected faults) are kept too;
+        # the body is filled in as the app reads it.
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        record = RecordedRequest(scope["method"], scope["path"], headers, b"")
+        with self.state.lock:
+            self.state.requests.append(record)
         chunks: list[bytes] = []
 
         async def recording_receive():  # type: ignore[no-untyped-def]
@@ -46,11 +52,7 @@ class _Recorder:
             if message["type"] == "http.request":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body"):
-                    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-                    with self.state.lock:
-                        self.state.requests.append(
-                            RecordedRequest(scope["method"], scope["path"], headers, b"".join(chunks))
-                        )
+                    record.body = b"".join(chunks)
             return message
 
         await self.app(scope, recording_receive, send)
