@@ -19,6 +19,7 @@ from .utils.retries import RetryConfig
 if TYPE_CHECKING:
     from .chat import Chat
     from .system import System
+    from .webhooks import Webhooks
 
 
 class Muxi(BaseSDK):
@@ -50,6 +51,7 @@ class Muxi(BaseSDK):
     if TYPE_CHECKING:
         chat: Chat
         system: System
+        webhooks: Webhooks
 
     def __init__(
         self,
