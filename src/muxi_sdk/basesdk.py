@@ -163,6 +163,11 @@ class BaseSDK:
         if cfg.app:
             headers["X-Muxi-App"] = cfg.app
         auth = op.auth
+        if auth in ("dual", "dual_admin") and not (cfg.client_key or cfg.admin_key):
+            raise errors.ConfigurationError(
+                f"{op.operation_id} needs a client or admin key: pass client_key= or admin_key= to Muxi() "
+                "(or set MUXI_CLIENT_KEY / MUXI_ADMIN_KEY)"
+            )
         if auth == "client" or (auth == "dual" and cfg.client_key) or (auth == "dual_admin" and not cfg.admin_key):
             if not cfg.client_key:
                 raise errors.ConfigurationError(
