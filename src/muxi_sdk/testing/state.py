@@ -39,6 +39,12 @@ class FakeState:
     # False: answer 501 like muxi-runtime 1.20260928, which cannot do per-request async over HTTP.
     async_chat: bool = True
     keepalive_interval_s: float = 1.0
+    # Signed webhook deliveries of async chats (testing/webhooks.py): up to `webhook_retries` retries, waiting
+    # webhook_backoff_s * 2**n seconds (1, 2, 4 ...) capped at webhook_backoff_max_s; per-attempt timeout.
+    webhook_retries: int = 3
+    webhook_backoff_s: float = 1.0
+    webhook_backoff_max_s: float = 60.0
+    webhook_timeout_s: float = 30.0
     engine: ReplyEngine = field(default_factory=ReplyEngine)
     faults: Faults = field(default_factory=Faults)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -49,6 +55,15 @@ class FakeState:
     tables: dict[str, Any] = field(default_factory=dict)
     lock: Any = field(default_factory=threading.RLock, repr=False)
     started_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.install_webhook_deliverer()
+
+    def install_webhook_deliverer(self) -> None:
+        """Deliver async-chat results as signed webhooks (`state.tables["webhook_deliverer"]`; None: don't)."""
+        from .webhooks import WebhookDeliverer
+
+        self.tables["webhook_deliverer"] = WebhookDeliverer(self)
 
     def table(self, name: str, factory: Any = dict) -> Any:
         """A named piece of resource state, created on first use (`state.table("sessions")`)."""
@@ -68,3 +83,6 @@ class FakeState:
             self.idempotency_locks.clear()
             self.tables.clear()
         self.async_chat = True
+        self.webhook_retries, self.webhook_backoff_s, self.webhook_backoff_max_s = 3, 1.0, 60.0
+        self.webhook_timeout_s = 30.0
+        self.install_webhook_deliverer()
