@@ -18,6 +18,9 @@ from .utils.retries import RetryConfig
 
 if TYPE_CHECKING:
     from .chat import Chat
+    from .formations import Formations
+    from .memory import Memory
+    from .server import Server
     from .system import System
     from .webhooks import Webhooks
 
@@ -50,6 +53,9 @@ class Muxi(BaseSDK):
 
     if TYPE_CHECKING:
         chat: Chat
+        formations: Formations
+        memory: Memory
+        server: Server
         system: System
         webhooks: Webhooks
 

@@ -1,0 +1,195 @@
+"""`m.memory`: a user's long-term memories, the conversation buffer, and the admin memory views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from typing_extensions import Unpack
+
+from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from .errors import InvalidInputError
+from .models.memory import (
+    BufferCleared,
+    BufferStats,
+    BufferStatus,
+    MemoryConfig,
+    MemoryCreate,
+    MemoryCreated,
+    MemoryDeleted,
+    MemoryList,
+    MemoryScope,
+)
+from .utils.inputs import body_dict, validate_input
+from .utils.operation import Call, Operation, RequestInput
+from .utils.serializers import json_body
+
+_TAGS = ("memory",)
+CONFIG = Operation("memory_config", "GET", "/memory", "admin", MemoryConfig, user="none", tags=_TAGS)
+LIST = Operation("memory_list", "GET", "/memories", "dual", MemoryList, user="required", tags=_TAGS)
+ADD = Operation(
+    "memory_add", "POST", "/memories", "dual", MemoryCreated, user="required", request=MemoryCreate, tags=_TAGS
+)
+DELETE = Operation(
+    "memory_delete", "DELETE", "/memories/{memory_id}", "dual", MemoryDeleted, user="required", tags=_TAGS
+)
+GET_BUFFER = Operation("memory_get_buffer", "GET", "/memory/buffer", "dual", BufferStatus, user="required", tags=_TAGS)
+CLEAR_BUFFER = Operation(
+    "memory_clear_buffer", "DELETE", "/memory/buffer", "dual", BufferCleared, user="required", tags=_TAGS
+)
+CLEAR_SESSION_BUFFER = Operation(
+    "memory_clear_session_buffer", "DELETE", "/memory/buffer/{session_id}", "dual", BufferCleared, tags=_TAGS
+)
+CLEAR_ALL_BUFFERS = Operation(
+    "memory_clear_all_buffers", "DELETE", "/memory/buffers", "admin", BufferCleared, user="none", tags=_TAGS
+)
+STATS = Operation("memory_stats", "GET", "/memory/stats", "admin", BufferStats, user="none", tags=_TAGS)
+
+_SCOPES = frozenset({"user", "group", "formation"})
+
+
+def _scopes_query(scopes: str | Sequence[str] | None) -> str | None:
+    if scopes is None:
+        return None
+    items = [s.strip() for s in scopes.split(",")] if isinstance(scopes, str) else list(scopes)
+    bad = [s for s in items if s not in _SCOPES]
+    if bad or not items:
+        raise InvalidInputError(f"scopes must be some of user, group, formation; got {scopes!r}")
+    return ",".join(items)
+
+
+def _bounded(name: str, value: int | None, low: int, high: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        span = f"{low}..{high}" if high is not None else f">= {low}"
+        raise InvalidInputError(f"{name} must be an int in {span}, got {value!r}")
+    return value
+
+
+class Memory(BaseSDK):
+    """Memories and the conversation buffer (`/v1/memories`, `/v1/memory/...`).
+
+    User routes take either key and always need a user (`X-Muxi-User-ID`, from `user_id=` or
+    `Muxi(user_id=...)`); `config`, `stats` and `clear_all_buffers` need the admin key.
+    """
+
+    def _config(self, **options: Unpack[RequestOptions]) -> Call[MemoryConfig]:
+        """The formation's memory configuration (`GET /v1/memory`, admin key)."""
+        return Call(CONFIG, RequestInput(), call_options(options))
+
+    def _list(
+        self,
+        *,
+        user_id: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        scopes: str | Sequence[str] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Call[MemoryList]:
+        """The user's memories, newest first (`GET /v1/memories`).
+
+        `limit` is 1..100 (server default 10), `offset` skips that many; `scopes` narrows to some of
+        `user`, `group`, `formation` (default: every scope the user can read).
+        """
+        query = {
+            "limit": _bounded("limit", limit, 1, 100),
+            "offset": _bounded("offset", offset, 0, None),
+            "scopes": _scopes_query(scopes),
+        }
+        return Call(LIST, RequestInput(query=query, user_id=user_id), call_options(options))
+
+    def _add(
+        self,
+        *,
+        type: str | None = None,
+        detail: str | None = None,
+        content: Any = None,
+        metadata: dict[str, Any] | None = None,
+        scope: MemoryScope | None = None,
+        scope_id: str | None = None,
+        source: str | None = None,
+        source_id: str | None = None,
+        timestamp: str | None = None,
+        subject: str | None = None,
+        user_id: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Call[MemoryCreated]:
+        """Remember something about the user (`POST /v1/memories`).
+
+        A direct write (`type` + `detail`) returns the stored `Memory`. With `source` (and `source_id`) the
+        formation ingests the item in the background and returns a `MemoryIngestion` (`processing_id`,
+        `status_url`); a repeat of the same `(source, source_id)` comes back with `duplicate=True`.
+        """
+        fields = {
+            "type": type,
+            "detail": detail,
+            "content": content,
+            "metadata": metadata,
+            "scope": scope,
+            "scope_id": scope_id,
+            "source": source,
+            "source_id": source_id,
+            "timestamp": timestamp,
+            "subject": subject,
+        }
+        body = body_dict(validate_input(MemoryCreate, {k: v for k, v in fields.items() if v is not None}))
+        return Call(ADD, RequestInput(body=json_body(body), user_id=user_id), call_options(options))
+
+    def _delete(
+        self, *, memory_id: str, user_id: str | None = None, **options: Unpack[RequestOptions]
+    ) -> Call[MemoryDeleted]:
+        """Forget one of the user's memories (`DELETE /v1/memories/{memory_id}`); 404 once it is gone."""
+        req = RequestInput(path_params={"memory_id": memory_id}, user_id=user_id)
+        return Call(DELETE, req, call_options(options))
+
+    def _get_buffer(self, *, user_id: str | None = None, **options: Unpack[RequestOptions]) -> Call[BufferStatus]:
+        """The user's share of the conversation buffer (`GET /v1/memory/buffer`; a user is needed even with
+        the admin key)."""
+        return Call(GET_BUFFER, RequestInput(user_id=user_id), call_options(options))
+
+    def _clear_buffer(self, *, user_id: str | None = None, **options: Unpack[RequestOptions]) -> Call[BufferCleared]:
+        """Forget the user's recent conversation (`DELETE /v1/memory/buffer`); long-term memories stay."""
+        return Call(CLEAR_BUFFER, RequestInput(user_id=user_id), call_options(options))
+
+    def _clear_session_buffer(
+        self, *, session_id: str, user_id: str | None = None, **options: Unpack[RequestOptions]
+    ) -> Call[BufferCleared]:
+        """Forget one session's messages from the buffer (`DELETE /v1/memory/buffer/{session_id}`).
+
+        The server clears only messages of the given user (with the client key a user is required).
+        """
+        req = RequestInput(path_params={"session_id": session_id}, user_id=user_id)
+        return Call(CLEAR_SESSION_BUFFER, req, call_options(options))
+
+    def _clear_all_buffers(self, **options: Unpack[RequestOptions]) -> Call[BufferCleared]:
+        """Empty the whole conversation buffer, every user (`DELETE /v1/memory/buffers`, admin key).
+
+        MUXI runtimes up to 1.20260928 answer 500 here (a server bug; raised as `ServerError`), and their
+        suggested replacement, admin `DELETE /memory/buffer` without a user, clears nothing: to clear a
+        runtime of that version, call `clear_buffer(user_id=...)` per user.
+        """
+        return Call(CLEAR_ALL_BUFFERS, RequestInput(), call_options(options))
+
+    def _stats(self, **options: Unpack[RequestOptions]) -> Call[BufferStats]:
+        """Buffer statistics across users (`GET /v1/memory/stats`, admin key)."""
+        return Call(STATS, RequestInput(), call_options(options))
+
+    config = sync_op(_config)
+    config_async = async_op(_config)
+    list = sync_op(_list)
+    list_async = async_op(_list)
+    add = sync_op(_add)
+    add_async = async_op(_add)
+    delete = sync_op(_delete)
+    delete_async = async_op(_delete)
+    get_buffer = sync_op(_get_buffer)
+    get_buffer_async = async_op(_get_buffer)
+    clear_buffer = sync_op(_clear_buffer)
+    clear_buffer_async = async_op(_clear_buffer)
+    clear_session_buffer = sync_op(_clear_session_buffer)
+    clear_session_buffer_async = async_op(_clear_session_buffer)
+    clear_all_buffers = sync_op(_clear_all_buffers)
+    clear_all_buffers_async = async_op(_clear_all_buffers)
+    stats = sync_op(_stats)
+    stats_async = async_op(_stats)

@@ -1,0 +1,160 @@
+"""Memory: a user's long-term memories, the conversation buffer, and the admin views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, Tag, model_validator
+from typing_extensions import NotRequired, TypedDict
+
+from ..types.basemodel import BaseModel, InputModel
+
+MemoryScope = Literal["user", "group", "formation"]
+
+# ------------------------------------------------------------------------------------------ request
+
+
+class MemoryCreate(InputModel):
+    """The body of `POST /v1/memories`: `{type, detail}` (or a flat `content`), optionally scoped.
+
+    With `source` set the formation *ingests* the item (classify, extract, embed) in the background and
+    answers with a `MemoryIngestion`; `(source, source_id)` is then the de-duplication key.
+    """
+
+    type: str | None = None
+    detail: str | None = None
+    content: Any = None
+    metadata: dict[str, Any] | None = None
+    scope: MemoryScope | None = None
+    scope_id: str | None = None
+    source: str | None = None
+    source_id: str | None = None
+    timestamp: str | None = None
+    subject: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_something_to_remember(self) -> MemoryCreate:
+        if self.detail is None and self.content is None:
+            raise ValueError("a memory needs `detail` (or `content`)")
+        if self.detail is not None and not self.detail.strip():
+            raise ValueError("`detail` must not be empty")
+        if self.scope == "group" and not self.scope_id:
+            raise ValueError("scope='group' needs scope_id (the group id)")
+        return self
+
+
+class MemoryCreateTypedDict(TypedDict):
+    type: NotRequired[str]
+    detail: NotRequired[str]
+    content: NotRequired[Any]
+    metadata: NotRequired[dict[str, Any]]
+    scope: NotRequired[MemoryScope]
+    scope_id: NotRequired[str]
+    source: NotRequired[str]
+    source_id: NotRequired[str]
+    timestamp: NotRequired[str]
+    subject: NotRequired[str]
+
+
+# ------------------------------------------------------------------------------------------ responses
+
+
+class MemoryConfig(BaseModel):
+    """`GET /v1/memory` (admin): the formation's `memory` configuration (`buffer`, `persistent`, ...)."""
+
+    buffer: dict[str, Any] | None = None
+    persistent: Any = None
+
+
+class Memory(BaseModel):
+    """One long-term memory. `content` is `{type, detail}` for direct writes; `.type` / `.detail` read it."""
+
+    id: str
+    content: Any = None
+    created_at: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    scope: str | None = None
+    scope_id: str | None = None
+
+    @property
+    def type(self) -> str | None:
+        return self.content.get("type") if isinstance(self.content, dict) else None
+
+    @property
+    def detail(self) -> str | None:
+        if isinstance(self.content, dict):
+            detail = self.content.get("detail")
+            return detail if isinstance(detail, str) else None
+        return self.content if isinstance(self.content, str) else None
+
+
+class MemoryList(BaseModel):
+    """`GET /v1/memories`: the user's memories (plus the shared-scope ones they can read)."""
+
+    memories: list[Memory] = Field(default_factory=list)
+    count: int = 0
+
+
+class MemoryIngestion(BaseModel):
+    """`POST /v1/memories` with a `source`: accepted for background processing, or a duplicate."""
+
+    status: str
+    duplicate: bool = False
+    event_id: str | None = None
+    source: str | None = None
+    source_id: str | None = None
+    scope: str | None = None
+    scope_id: str | None = None
+    processing_id: str | None = None
+    status_url: str | None = None
+    derived_events: list[Any] | None = None
+
+
+def _created_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "ingestion" if "id" not in value and "status" in value else "memory"
+    return "ingestion" if isinstance(value, MemoryIngestion) else "memory"
+
+
+MemoryCreated = Annotated[
+    Union[Annotated[Memory, Tag("memory")], Annotated[MemoryIngestion, Tag("ingestion")]],
+    Discriminator(_created_kind),
+]
+"""What `m.memory.add()` returns: a `Memory` (direct write) or a `MemoryIngestion` (with `source`)."""
+
+
+class MemoryDeleted(BaseModel):
+    """`DELETE /v1/memories/{id}`: `deleted` is the id of the memory that is gone."""
+
+    deleted: str
+    user_id: str | None = None
+
+
+class BufferStatus(BaseModel):
+    """`GET /v1/memory/buffer`: the user's share of the conversation buffer (short-term memory)."""
+
+    user_id: str | None = None
+    total_messages: int = 0
+    sessions: list[Any] = Field(default_factory=list)
+    buffer_size_kb: float = 0.0
+
+
+class BufferCleared(BaseModel):
+    """A buffer clear: how many messages (and sessions) were removed."""
+
+    message: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    messages_cleared: int = 0
+    sessions_cleared: int | None = None
+
+
+class BufferStats(BaseModel):
+    """`GET /v1/memory/stats` (admin): the whole buffer, across users."""
+
+    total_entries: int = 0
+    total_users: int = 0
+    total_sessions: int = 0
+    buffer_size_kb: float = 0.0
+    max_size: int = 0
+    utilization: float = 0.0
