@@ -179,3 +179,71 @@ def json_body(obj: Any, files: list[FileSource] | None = None, files_key: str = 
         parts.extend([head, f])
     parts.append(text)
     return Body(parts=parts)
+
+
+# ------------------------------------------------------------------------------------------- raw bodies
+# Uploads that are not JSON (the MUXI server's formation bundles): the bytes go on the wire as they are,
+# read from disk 64 KiB at a time, never held in memory whole.
+_RAW_CHUNK = 64 * 1024
+
+
+def iter_raw(source: FileSource) -> Iterator[bytes]:
+    """The bytes of `source` as they are, in chunks (a seekable file is rewound to where it started)."""
+    src = source.source
+    if isinstance(src, (bytes, memoryview)):
+        view = memoryview(src)
+        for i in range(0, len(view), _RAW_CHUNK):
+            yield bytes(view[i : i + _RAW_CHUNK])
+        return
+    if isinstance(src, Path):
+        with src.open("rb") as fh:
+            yield from _read_chunks(fh)
+        return
+    if source.replayable:
+        src.seek(source.start)
+    yield from _read_chunks(src)
+
+
+def _read_chunks(fh: IO[bytes]) -> Iterator[bytes]:
+    while True:
+        chunk = fh.read(_RAW_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+@dataclass
+class RawBody(Body):
+    """A body sent as raw bytes from a path, bytes or binary file object (e.g. `application/gzip`).
+
+    Replayable for retries when the source is bytes, a path or a seekable file; `keep` holds objects that
+    must live as long as the body (a temporary file it streams from).
+    """
+
+    source: FileSource | None = None
+    keep: Any = None
+
+    @property
+    def replayable(self) -> bool:
+        return self.source is None or self.source.replayable
+
+    @property
+    def length(self) -> int | None:
+        return 0 if self.source is None else self.source.size
+
+    def iter_sync(self) -> Iterator[bytes]:
+        if self.source is not None:
+            yield from iter_raw(self.source)
+
+    async def iter_async(self) -> AsyncIterator[bytes]:
+        for chunk in self.iter_sync():
+            yield chunk
+
+
+def raw_body(value: Any, content_type: str = "application/octet-stream", *, keep: Any = None) -> RawBody:
+    """A raw-bytes body streamed from a path, bytes or binary file object (see `file_source`).
+
+    A seekable file object is sent from its current position; a non-seekable one is sent once (no retries).
+    """
+    source = file_source(("body", value, content_type))
+    return RawBody(content_type=content_type, source=source, keep=keep)

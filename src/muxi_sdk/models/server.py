@@ -1,0 +1,69 @@
+"""MUXI server (Server API) models: health, status and the server's own logs."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..types.basemodel import BaseModel
+
+
+class ServerHealth(BaseModel):
+    """`GET /health` on the MUXI server: public, not enveloped (`{"success": true, "status": "ok", ...}`)."""
+
+    status: str
+    version: str | None = None
+    success: bool | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.status in ("ok", "healthy")
+
+
+class ServerInfo(BaseModel):
+    id: str | None = None
+    version: str | None = None
+    uptime: float | str | None = None
+    """Seconds (a number) or a Go duration string, depending on the server build."""
+
+
+class FormationCounts(BaseModel):
+    total: int = 0
+    running: int = 0
+    stopped: int = 0
+    crashed: int = 0
+
+
+class PortPool(BaseModel):
+    total: int | None = None
+    available: int | None = None
+    allocated: int | None = None
+
+
+class RuntimeInfo(BaseModel):
+    goroutines: int | None = None
+    go_version: str | None = None
+
+
+class ServerStatus(BaseModel):
+    """`GET /rpc/server/status`: the server, its formations by state, its port pool and Go runtime."""
+
+    server: ServerInfo = Field(default_factory=ServerInfo)
+    formations: FormationCounts = Field(default_factory=FormationCounts)
+    port_pool: PortPool = Field(default_factory=PortPool)
+    runtime: RuntimeInfo = Field(default_factory=RuntimeInfo)
+
+
+class ServerLogs(BaseModel):
+    """`GET /rpc/server/logs`: the server's audit log lines (served as `text/plain`)."""
+
+    text: str = ""
+    """The body as the server sent it."""
+    lines: list[str] = Field(default_factory=list)
+    """`text` split into lines (empty lines dropped)."""
+
+    @classmethod
+    def from_text(cls, text: str) -> ServerLogs:
+        return cls(text=text, lines=[line for line in text.splitlines() if line.strip()])
+
+    def __str__(self) -> str:
+        return self.text
