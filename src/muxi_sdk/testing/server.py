@@ -84,6 +84,9 @@ class FakeMuxi:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # uvicorn does not set TCP_NODELAY on sockets it is handed; without it every response waits for
+        # the client's delayed ACK (~40 ms). Accepted connections inherit it from the listening socket.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((self.host, self._port))
         sock.listen(2048)
         self._port = sock.getsockname()[1]
