@@ -83,8 +83,14 @@ class Entry:
 class Discovery:
     entries: list[Entry]
     methods: list[Method]
-    problems: list[str]  # make the document wrong: the test fails on them
+    unmapped: list[str]  # public resource methods with no Operation behind them
+    duplicates: list[str]  # operationIds used by two different Operations
     skipped: list[str]  # resource modules that could not be imported
+
+    @property
+    def problems(self) -> list[str]:
+        """What makes the document wrong (tests/test_openapi.py fails on these)."""
+        return self.unmapped + self.duplicates
 
 
 def _builder_of(fn: Any) -> Callable[..., Any] | None:
@@ -227,7 +233,8 @@ def _public_functions(cls: type) -> Iterator[tuple[str, Any]]:
 def discover() -> Discovery:
     """Every resource class, its public methods, and the operations they call."""
     skipped: list[str] = []
-    problems: list[str] = []
+    unmapped: list[str] = []
+    duplicates: list[str] = []
     methods: list[Method] = []
     for path, cls in _resources(skipped):
         by_builder: dict[int, Method] = {}
@@ -244,7 +251,7 @@ def discover() -> Discovery:
                 by_builder[id(builder)] = method
                 methods.append(method)
                 if not ops:
-                    problems.append(
+                    unmapped.append(
                         f"{path}.{name}: its builder {builder.__qualname__} names no module-level Operation "
                         "(describe the operation once as `X = Operation(...)` and return `Call(X, ...)`)"
                     )
@@ -252,7 +259,7 @@ def discover() -> Discovery:
         twins = {n for m in by_builder.values() for n in m.names}
         for name, fn in others:
             if twins and not twins & set(_code_names(fn.__code__)):
-                problems.append(
+                unmapped.append(
                     f"{path}.{name}: public method of a resource, but not built from an Operation "
                     "(use sync_op/async_op over a builder returning Call(OP, ...), or make it private)"
                 )
@@ -266,13 +273,13 @@ def discover() -> Discovery:
                 by_id[op.operation_id] = entry
                 entries.append(entry)
             elif entry.op != op:
-                problems.append(
+                duplicates.append(
                     f"operationId {op.operation_id!r} is used by two different Operations "
                     f"({entry.resource}.{entry.method.name} and {method.resource}.{method.name})"
                 )
                 continue
             entry.methods += [f"{method.resource}.{n}" for n in method.names]
-    return Discovery(entries, methods, problems, skipped)
+    return Discovery(entries, methods, unmapped, duplicates, skipped)
 
 
 # ------------------------------------------------------------------------------------------------ builder facts
