@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .memory import Memory
     from .server import Server
     from .system import System
+    from .triggers import Triggers
     from .webhooks import Webhooks
 
 
@@ -57,6 +58,7 @@ class Muxi(BaseSDK):
         memory: Memory
         server: Server
         system: System
+        triggers: Triggers
         webhooks: Webhooks
 
     def __init__(
