@@ -14,10 +14,11 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
+from httpx_sse import ServerSentEvent
 
-from ..errors import MuxiError, StreamInterruptedError, TimeoutError
+from ..errors import MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
+from .sse import aiter_sse, iter_sse
 
 T = TypeVar("T")
 
@@ -61,6 +62,16 @@ class _StreamBase(Generic[T]):
     def _progress(self) -> str:
         return f"{self.events_received} events received"
 
+    def _check_content_type(self) -> None:
+        content_type = self.response.headers.get("content-type", "")
+        if "text/event-stream" not in content_type:
+            raise ResponseValidationError(
+                f"expected an event stream, got {content_type or 'no content type'}",
+                status_code=self.response.status_code,
+                headers=self.response.headers,
+                raw_response=self.response,
+            )
+
     def _interrupted(self, exc: Exception) -> MuxiError:
         if isinstance(exc, httpx.TimeoutException):
             return TimeoutError(f"stream timed out after {self._progress()}: {type(exc).__name__}")
@@ -83,7 +94,8 @@ class EventStream(_StreamBase[T]):
 
     def _events(self) -> Generator[T, None, None]:
         try:
-            for sse in EventSource(self.response).iter_sse():
+            self._check_content_type()
+            for sse in iter_sse(self.response.iter_bytes()):
                 event = self._handle(sse)
                 if event is not None:
                     yield event
@@ -127,7 +139,8 @@ class EventStreamAsync(_StreamBase[T]):
 
     async def _events(self) -> AsyncIterator[T]:
         try:
-            async for sse in EventSource(self.response).aiter_sse():
+            self._check_content_type()
+            async for sse in aiter_sse(self.response.aiter_bytes()):
                 event = self._handle(sse)
                 if event is not None:
                     yield event
