@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .chat import Chat
     from .formations import Formations
     from .memory import Memory
+    from .scheduler import Scheduler
     from .server import Server
     from .system import System
     from .triggers import Triggers
@@ -56,6 +57,7 @@ class Muxi(BaseSDK):
         chat: Chat
         formations: Formations
         memory: Memory
+        scheduler: Scheduler
         server: Server
         system: System
         triggers: Triggers
