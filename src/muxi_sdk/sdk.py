@@ -18,10 +18,13 @@ from .utils.retries import RetryConfig
 
 if TYPE_CHECKING:
     from .chat import Chat
+    from .events import Events
     from .formations import Formations
     from .memory import Memory
+    from .requests import Requests
     from .scheduler import Scheduler
     from .server import Server
+    from .sessions import Sessions
     from .system import System
     from .triggers import Triggers
     from .webhooks import Webhooks
@@ -55,10 +58,13 @@ class Muxi(BaseSDK):
 
     if TYPE_CHECKING:
         chat: Chat
+        events: Events
         formations: Formations
         memory: Memory
+        requests: Requests
         scheduler: Scheduler
         server: Server
+        sessions: Sessions
         system: System
         triggers: Triggers
         webhooks: Webhooks

@@ -29,12 +29,18 @@ class Faults:
     - `latency_ms`: delay before every response's headers.
     - `fail_next(n, status, retry_after=...)`: the next n matching requests answer `status`.
     - `drop_stream_after`: chat streams cut the connection after this many data frames.
+    - `drop_events_after`: `/v1/events` streams cut every connection after this many event frames.
+    - `events_retry_ms`: `/v1/events` streams send this `retry:` reconnection hint first.
+    - `events_error`: `/v1/events` streams end with `data: {"error": ...}` instead of `stream_completed`.
     - `truncate_next`: the next n JSON bodies are cut in half.
     - `body_delay_ms`: pause between chunks of a streamed body.
     """
 
     latency_ms: int = 0
     drop_stream_after: int | None = None
+    drop_events_after: int | None = None
+    events_retry_ms: int | None = None
+    events_error: str | None = None
     body_delay_ms: int = 0
     truncate_next: int = 0
     queued: list[StatusFault] = field(default_factory=list)
@@ -67,6 +73,9 @@ class Faults:
         with self._lock:
             self.latency_ms = 0
             self.drop_stream_after = None
+            self.drop_events_after = None
+            self.events_retry_ms = None
+            self.events_error = None
             self.body_delay_ms = 0
             self.truncate_next = 0
             self.queued.clear()
