@@ -6,7 +6,20 @@ import importlib
 from typing import Any
 
 # name -> module under muxi_sdk.models; resources add their modules here.
-_MODULES = ["shared", "chat", "system", "webhooks", "memory", "server", "formations", "triggers", "scheduler", "sessions", "requests", "events"]
+_MODULES = [
+    "shared",
+    "chat",
+    "system",
+    "webhooks",
+    "memory",
+    "server",
+    "formations",
+    "triggers",
+    "scheduler",
+    "sessions",
+    "requests",
+    "events",
+]
 _INDEX: dict[str, str] | None = None
 
 
