@@ -1,4 +1,14 @@
 """Route modules of the fake server. Each exposes `routes(state)` (Formation API, mounted under every /v1
 prefix) and optionally `server_routes(state)` (MUXI server API, mounted at the root)."""
 
-ROUTE_MODULES = ["health", "chat", "memory", "server", "triggers", "scheduler", "sessions", "requests", "events"]
+ROUTE_MODULES = [
+    "health",
+    "chat",
+    "memory",
+    "server",
+    "triggers",
+    "scheduler",
+    "sessions",
+    "requests",
+    "events",
+]
