@@ -87,14 +87,14 @@ def create_app(secret: str | list[str] | None = None, *, quiet: bool = False) ->
     return app
 
 
-def _app_from_env() -> Starlette | None:
-    if os.environ.get("MUXI_WEBHOOK_SECRET") or os.environ.get("MUXI_ADMIN_KEY"):
-        return create_app()
-    return None
-
-
-# `uvicorn webhook_receiver:app` needs a module-level app (and the secret in the environment).
-app = _app_from_env()
+def __getattr__(name: str) -> Starlette:
+    # `uvicorn webhook_receiver:app` reads a module-level `app`: built on first access, from the environment,
+    # so importing this module (tests, --demo) needs no secret.
+    if name == "app":
+        app = create_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def demo() -> None:
@@ -132,4 +132,4 @@ if __name__ == "__main__":
     else:
         import uvicorn
 
-        uvicorn.run(app or create_app(), host="127.0.0.1", port=int(os.environ.get("PORT", "8000")))
+        uvicorn.run(create_app(), host="127.0.0.1", port=int(os.environ.get("PORT", "8000")))
