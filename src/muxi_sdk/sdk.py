@@ -17,12 +17,15 @@ from .utils.logger import Logger, default_logger
 from .utils.retries import RetryConfig
 
 if TYPE_CHECKING:
+    from .agents import Agents
     from .chat import Chat
     from .events import Events
     from .formations import Formations
+    from .mcp import Mcp
     from .memory import Memory
     from .requests import Requests
     from .scheduler import Scheduler
+    from .secrets import Secrets
     from .server import Server
     from .sessions import Sessions
     from .system import System
@@ -57,6 +60,7 @@ class Muxi(BaseSDK):
     }
 
     if TYPE_CHECKING:
+        agents: Agents
         chat: Chat
         events: Events
         formations: Formations
@@ -65,6 +69,8 @@ class Muxi(BaseSDK):
         scheduler: Scheduler
         server: Server
         sessions: Sessions
+        mcp: Mcp
+        secrets: Secrets
         system: System
         triggers: Triggers
         webhooks: Webhooks

@@ -1,16 +1,125 @@
-"""`m.system`: formation health (later issues add the admin views)."""
+"""`m.system`: formation health, status and configuration views, SOPs, the audit log and the live log stream.
+
+Everything here needs the admin key except `health` (public) and the SOPs (client key). The configuration
+views are read-only: the formation changes its configuration by being redeployed, not over this API.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from typing import Any
+
+from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
-from .models.system import HealthStatus
+from .basesdk import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from .errors import InvalidInputError, StreamError
+from .models.chat import UnknownEvent
+from .models.system import (
+    A2AConfig,
+    AsyncConfig,
+    AuditLog,
+    AuditLogCleared,
+    FormationConfig,
+    FormationConfigSummary,
+    FormationStatus,
+    HealthStatus,
+    LLMSettings,
+    LogEvent,
+    LoggingConfig,
+    LoggingDestinations,
+    LogStreamEvent,
+    OverlordConfig,
+    OverlordSoul,
+    Sop,
+    SopList,
+)
+from .utils.eventstreaming import EventStream, EventStreamAsync
 from .utils.operation import Call, Operation, RequestInput
 
-HEALTH = Operation(
-    "system_health", "GET", "/health", "none", HealthStatus, envelope=False, user="none", tags=("system",)
+_TAGS = ("system",)
+
+
+def _admin_view(operation_id: str, path: str, response: Any) -> Operation:
+    """A read-only admin GET of the formation's configuration (no user, no body)."""
+    return Operation(operation_id, "GET", path, "admin", response, user="none", tags=_TAGS)
+
+
+HEALTH = Operation("system_health", "GET", "/health", "none", HealthStatus, envelope=False, user="none", tags=_TAGS)
+STATUS = _admin_view("system_status", "/status", FormationStatus)
+CONFIG = _admin_view("system_config", "/config", FormationConfigSummary)
+FORMATION = _admin_view("system_formation", "/formation", FormationConfig)
+OVERLORD = _admin_view("system_overlord", "/overlord", OverlordConfig)
+OVERLORD_SOUL = _admin_view("system_overlord_soul", "/overlord/soul", OverlordSoul)
+LLM_SETTINGS = _admin_view("system_llm_settings", "/llm/settings", LLMSettings)
+LOGGING_CONFIG = _admin_view("system_logging_config", "/logging", LoggingConfig)
+LOGGING_DESTINATIONS = _admin_view("system_logging_destinations", "/logging/destinations", LoggingDestinations)
+A2A_CONFIG = _admin_view("system_a2a_config", "/a2a", A2AConfig)
+ASYNC_CONFIG = _admin_view("system_async_config", "/async", AsyncConfig)
+AUDIT_LOG = _admin_view("system_audit_log", "/audit", AuditLog)
+CLEAR_AUDIT_LOG = Operation(
+    "system_clear_audit_log", "DELETE", "/audit", "admin", AuditLogCleared, user="none", tags=_TAGS
 )
+LIST_SOPS = Operation("system_list_sops", "GET", "/sops", "client", SopList, user="none", tags=_TAGS)
+GET_SOP = Operation("system_get_sop", "GET", "/sops/{sop_name}", "client", Sop, user="none", tags=_TAGS)
+STREAM_LOGS = Operation("system_stream_logs", "GET", "/logs", "admin", stream=True, user="none", tags=_TAGS)
+
+_CLEAR_CONFIRMATION = "clear-audit-log"
+_LOG_FILTERS = ("user_id", "session_id", "request_id", "agent_id", "level", "event_type")
+_SOP_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+# ------------------------------------------------------------------------------------------ log stream
+
+
+def decode_log_event(sse: ServerSentEvent) -> LogStreamEvent | None:
+    """One SSE frame of `/v1/logs` -> a `LogEvent` (`event: log`), a `StreamError` (`event: error`), or an
+    `UnknownEvent` for frames this SDK version does not know (kept, never a crash mid-stream)."""
+    if not sse.data:
+        return None
+    name = sse.event or "message"
+    try:
+        payload: Any = json.loads(sse.data)
+    except ValueError:
+        payload = sse.data
+    if name == "error":
+        message = payload.get("message") if isinstance(payload, dict) else payload
+        raise StreamError(str(message or "log stream error"), details=payload)
+    if name == "log" and isinstance(payload, dict):
+        try:
+            return LogEvent.model_validate(payload)
+        except ValueError:  # pydantic.ValidationError: an unexpected shape is kept, not fatal
+            pass
+    return UnknownEvent(type=name, event=name, data=payload)
+
+
+class LogStream(EventStream[LogStreamEvent]):
+    """Live formation logs: `with m.system.stream_logs(level="info") as logs: for event in logs: ...`.
+
+    The server keeps the stream open until you leave the `with` block (or `break` out of it)."""
+
+
+class LogStreamAsync(EventStreamAsync[LogStreamEvent]):
+    """Live formation logs: `async with m.system.stream_logs_async(level="info") as logs: async for ...`."""
+
+
+def _open_log_stream(start: StreamStart, is_async: bool) -> LogStream | LogStreamAsync:
+    cls = LogStreamAsync if is_async else LogStream
+    return cls(start.response, decode_log_event, meta=start.meta)
+
+
+def _audit_query(limit: Any, action: Any, resource_type: Any, since: Any) -> dict[str, Any]:
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000):
+        raise InvalidInputError("limit must be an int from 1 to 1000")
+    if isinstance(since, datetime):
+        since = since.isoformat()
+    elif since is not None and not isinstance(since, str):
+        raise InvalidInputError("since must be a datetime or an ISO 8601 string")
+    return {"limit": limit, "action": action, "resource_type": resource_type, "since": since}
+
+
+# ------------------------------------------------------------------------------------------ the resource
 
 
 class System(BaseSDK):
@@ -20,5 +129,143 @@ class System(BaseSDK):
         """`GET /v1/health`: is the formation up? Public: needs no key."""
         return Call(HEALTH, RequestInput(), call_options(options))
 
+    def _status(self, **options: Unpack[RequestOptions]) -> Call[FormationStatus]:
+        """Runtime status: the formation's identity, agent and MCP server counts, uptime, memory, CPU, requests."""
+        return Call(STATUS, RequestInput(), call_options(options))
+
+    def _config(self, **options: Unpack[RequestOptions]) -> Call[FormationConfigSummary]:
+        """The configuration *summary* (`GET /v1/config`): id, version, counts, and links to the detailed views.
+
+        For the whole configuration use `formation()`.
+        """
+        return Call(CONFIG, RequestInput(), call_options(options))
+
+    def _formation(self, **options: Unpack[RequestOptions]) -> Call[FormationConfig]:
+        """The whole formation configuration (`GET /v1/formation`), secret references as `${{ secrets.X }}`."""
+        return Call(FORMATION, RequestInput(), call_options(options))
+
+    def _overlord(self, **options: Unpack[RequestOptions]) -> Call[OverlordConfig]:
+        """The overlord's configuration: soul (persona), LLM, caching, response, workflow, clarification."""
+        return Call(OVERLORD, RequestInput(), call_options(options))
+
+    def _overlord_soul(self, **options: Unpack[RequestOptions]) -> Call[OverlordSoul]:
+        """The overlord's soul: the persona text that shapes every reply (empty when none is set)."""
+        return Call(OVERLORD_SOUL, RequestInput(), call_options(options))
+
+    def _llm_settings(self, **options: Unpack[RequestOptions]) -> Call[LLMSettings]:
+        """The formation's LLM settings: models by capability, settings, API keys (masked)."""
+        return Call(LLM_SETTINGS, RequestInput(), call_options(options))
+
+    def _logging_config(self, **options: Unpack[RequestOptions]) -> Call[LoggingConfig]:
+        """The formation's `logging` block as configured."""
+        return Call(LOGGING_CONFIG, RequestInput(), call_options(options))
+
+    def _logging_destinations(self, **options: Unpack[RequestOptions]) -> Call[LoggingDestinations]:
+        """Where logs go: the system log's level and destination, and the conversation event streams."""
+        return Call(LOGGING_DESTINATIONS, RequestInput(), call_options(options))
+
+    def _a2a_config(self, **options: Unpack[RequestOptions]) -> Call[A2AConfig]:
+        """The formation's agent-to-agent (`a2a`) block as configured (empty when A2A is not set up)."""
+        return Call(A2A_CONFIG, RequestInput(), call_options(options))
+
+    def _async_config(self, **options: Unpack[RequestOptions]) -> Call[AsyncConfig]:
+        """The formation's background-processing (`async`) block: threshold, webhook URL, retries."""
+        return Call(ASYNC_CONFIG, RequestInput(), call_options(options))
+
+    def _list_sops(self, **options: Unpack[RequestOptions]) -> Call[SopList]:
+        """The formation's standard operating procedures (client key). SOPs are read-only over the API."""
+        return Call(LIST_SOPS, RequestInput(), call_options(options))
+
+    def _get_sop(self, *, name: str, **options: Unpack[RequestOptions]) -> Call[Sop]:
+        """One SOP with its markdown content and metadata (client key). `NotFoundError` (`SOP_NOT_FOUND`) if
+        there is none; names are letters, digits, `-` and `_` (checked before sending)."""
+        if not isinstance(name, str) or not name or not set(name) <= _SOP_NAME:
+            raise InvalidInputError(f"invalid SOP name {name!r}: use only letters, digits, '-' and '_'")
+        return Call(GET_SOP, RequestInput(path_params={"sop_name": name}), call_options(options))
+
+    def _audit_log(
+        self,
+        *,
+        limit: int | None = None,
+        action: str | None = None,
+        resource_type: str | None = None,
+        since: datetime | str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Call[AuditLog]:
+        """The audit trail of changes to the formation, most recent first.
+
+        Filters: `limit` (1-1000, server default 100), `action` (e.g. `"secret.created"`), `resource_type`
+        (`agent`, `secret`, `mcp_server`, `scheduler_job`, `logging_destination`, `async`, `memory`),
+        `since` (a datetime or ISO 8601 string).
+        """
+        query = _audit_query(limit, action, resource_type, since)
+        return Call(AUDIT_LOG, RequestInput(query=query), call_options(options))
+
+    def _clear_audit_log(self, **options: Unpack[RequestOptions]) -> Call[AuditLogCleared]:
+        """Empty the audit log (it keeps one `audit.cleared` entry). The SDK sends the confirmation the
+        server requires (`?confirm=clear-audit-log`): calling this method is the confirmation."""
+        query = {"confirm": _CLEAR_CONFIRMATION}
+        return Call(CLEAR_AUDIT_LOG, RequestInput(query=query), call_options(options))
+
+    def _stream_logs(
+        self,
+        *,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        request_id: str | None = None,
+        agent_id: str | None = None,
+        level: str | None = None,
+        event_type: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Call[LogStream]:
+        """Stream the formation's live logs as typed `LogEvent`s, filtered on the server.
+
+        At least one filter is required (the server refuses a firehose): `level` matches that severity and
+        above (`debug` < `info` < `warning` < `error`), `event_type` accepts `*` wildcards (`"chat.*"`), the
+        others match exactly. The stream stays open until you leave it; an `event: error` frame raises
+        `StreamError`. Use it as a context manager.
+        """
+        query = {
+            "user_id": user_id,
+            "session_id": session_id,
+            "request_id": request_id,
+            "agent_id": agent_id,
+            "level": level,
+            "event_type": event_type,
+        }
+        if all(v is None for v in query.values()):
+            raise InvalidInputError(f"stream_logs needs at least one filter: {', '.join(_LOG_FILTERS)}")
+        return Call(STREAM_LOGS, RequestInput(query=query), call_options(options), stream=_open_log_stream)
+
     health = sync_op(_health)
     health_async = async_op(_health)
+    status = sync_op(_status)
+    status_async = async_op(_status)
+    config = sync_op(_config)
+    config_async = async_op(_config)
+    formation = sync_op(_formation)
+    formation_async = async_op(_formation)
+    overlord = sync_op(_overlord)
+    overlord_async = async_op(_overlord)
+    overlord_soul = sync_op(_overlord_soul)
+    overlord_soul_async = async_op(_overlord_soul)
+    llm_settings = sync_op(_llm_settings)
+    llm_settings_async = async_op(_llm_settings)
+    logging_config = sync_op(_logging_config)
+    logging_config_async = async_op(_logging_config)
+    logging_destinations = sync_op(_logging_destinations)
+    logging_destinations_async = async_op(_logging_destinations)
+    a2a_config = sync_op(_a2a_config)
+    a2a_config_async = async_op(_a2a_config)
+    async_config = sync_op(_async_config)
+    async_config_async = async_op(_async_config)
+    list_sops = sync_op(_list_sops)
+    list_sops_async = async_op(_list_sops)
+    get_sop = sync_op(_get_sop)
+    get_sop_async = async_op(_get_sop)
+    audit_log = sync_op(_audit_log)
+    audit_log_async = async_op(_audit_log)
+    clear_audit_log = sync_op(_clear_audit_log)
+    clear_audit_log_async = async_op(_clear_audit_log)
+    stream_logs = sync_op(_stream_logs)
+    stream_logs_async = async_stream_op(_stream_logs)

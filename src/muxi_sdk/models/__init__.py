@@ -19,6 +19,9 @@ _MODULES = [
     "sessions",
     "requests",
     "events",
+    "agents",
+    "secrets",
+    "mcp",
 ]
 _INDEX: dict[str, str] | None = None
 

@@ -11,4 +11,8 @@ ROUTE_MODULES = [
     "sessions",
     "requests",
     "events",
+    "system",
+    "agents",
+    "secrets",
+    "mcp",
 ]
