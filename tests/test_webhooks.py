@@ -681,3 +681,22 @@ def test_reset_restores_the_deliverer() -> None:
     state.reset()
     assert isinstance(state.tables["webhook_deliverer"], WebhookDeliverer)
     assert state.webhook_backoff_s == 1.0 and state.webhook_retries == 3 and state.webhook_backoff_max_s == 60.0
+
+
+def test_example_demo_runs() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUXI_")}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "webhook_receiver.py"), "--demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "verified webhook: status=completed text='Echo: Hello in the background'" in proc.stdout
