@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .sessions import Sessions
     from .system import System
     from .triggers import Triggers
+    from .users import Users
     from .webhooks import Webhooks
 
 
@@ -73,6 +74,7 @@ class Muxi(BaseSDK):
         secrets: Secrets
         system: System
         triggers: Triggers
+        users: Users
         webhooks: Webhooks
 
     def __init__(

@@ -22,6 +22,8 @@ _MODULES = [
     "agents",
     "secrets",
     "mcp",
+    "users",
+    "credentials",
 ]
 _INDEX: dict[str, str] | None = None
 

@@ -15,4 +15,6 @@ ROUTE_MODULES = [
     "agents",
     "secrets",
     "mcp",
+    "users",
+    "credentials",
 ]
