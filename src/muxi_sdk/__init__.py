@@ -18,7 +18,7 @@ from .types import UNSET
 from .utils.retries import BackoffStrategy, RetryConfig
 
 if TYPE_CHECKING:
-    from . import errors, models
+    from . import errors, models, webhooks
     from ._hooks import HookContext, SDKHooks
     from .errors import MuxiError
     from .models.shared import ResponseMeta
@@ -31,6 +31,7 @@ USER_AGENT = __user_agent__
 _LAZY: dict[str, tuple[str, str | None]] = {
     "errors": ("muxi_sdk.errors", None),
     "models": ("muxi_sdk.models", None),
+    "webhooks": ("muxi_sdk.webhooks", None),
     "MuxiError": ("muxi_sdk.errors", "MuxiError"),
     "ResponseMeta": ("muxi_sdk.models.shared", "ResponseMeta"),
     "EventStream": ("muxi_sdk.utils.eventstreaming", "EventStream"),
@@ -72,4 +73,5 @@ __all__ = [
     "__version__",
     "errors",
     "models",
+    "webhooks",
 ]

@@ -61,21 +61,29 @@ def _record_turn(state: FakeState, session_id: str, user: str, request_id: str, 
         }
 
 
+AUDIO_ONLY = "Only audio files (audio/*) are accepted. For video or other files, use /chat with the files parameter."
+# The runtime cannot transcribe without a speech model; it tells the LLM this, once per file.
+AUDIO_PLACEHOLDER = "Audio {filename} uploaded but audio transcription is not currently available"
+
+
 def _message_of(body: dict[str, Any], audio: bool) -> str:
     if audio:
         files = body.get("files")
-        if not isinstance(files, list) or not files:
+        if files is None:
+            raise validation_error(("files", "Field required", "string", "missing"))
+        if not isinstance(files, list):
+            raise validation_error(("files", "Input should be a valid list", "string", "wrong_type"))
+        if not files:
+            # The runtime says "files parameter is required for audiochat()"; tests/test_core_errors.py pins
+            # this wording for now (a known difference listed in tests/live/test_parity.py).
             raise APIError(400, "At least one audio file is required", "VALIDATION_ERROR", {"field": "files"})
         for f in files:
             ctype = (f.get("content_type") or f.get("mime_type") or "") if isinstance(f, dict) else ""
             if not ctype.startswith("audio/"):
-                raise APIError(
-                    400,
-                    f"Unsupported content type: {ctype or 'none'}",
-                    "VALIDATION_ERROR",
-                    {"field": "files", "error": "invalid_content_type"},
-                )
-        return f"[voice note: {files[0].get('filename', 'audio')}]"
+                raise APIError(400, AUDIO_ONLY, "VALIDATION_ERROR", {"field": "files", "invalid_content_type": ctype})
+        return " ".join(
+            AUDIO_PLACEHOLDER.format(filename=f.get("filename", "audio")) if isinstance(f, dict) else "" for f in files
+        )
     message = body.get("message")
     if message is None:
         raise validation_error(("message", "Field required", "string", "missing"))
@@ -154,7 +162,7 @@ def _async_payload(state: FakeState, rid: str, user: str, reply: ScriptedReply, 
         "processing_time": 0.01,
         "processing_mode": "async",
         "webhook_url": webhook_url,
-        "error": {"code": "PROCESSING_ERROR", "message": reply.error, "trace": None} if failed else None,
+        "error": {"code": "processing_failed", "message": reply.error, "trace": None} if failed else None,
         "response": [] if failed else [{"type": "text", "text": reply.text}],
     }
 
@@ -241,9 +249,13 @@ def routes(state: FakeState) -> list[BaseRoute]:
             }
             if reply.ui:
                 msg["ui"] = reply.ui
-            data = {"message": msg, "user_id": user, "session_id": sid, "request_id": rid}
+            # /audiochat echoes the session_id it was given (null when none); the session is in metadata.
+            data_sid = body.get("session_id") if audio else sid
+            data = {"message": msg, "user_id": user, "session_id": data_sid, "request_id": rid}
             return JSONResponse(envelope("message", "chat.completed", data, request_id=rid, idempotency_key=key))
 
+        if audio:  # the runtime implements X-Muxi-Idempotency-Key on /chat only: audio runs every time
+            return await answer(None)
         return await idempotent(request, state, "json", answer)
 
     async def chat(request: Request) -> Response:
