@@ -38,6 +38,7 @@ def test_example_runs_against_the_bundled_fake_server(script: str) -> None:
     proc = _run(script, _clean_env())
     assert "Echo:" in proc.stdout
     assert "bundled fake server" in proc.stderr
+    CHECKS[script](proc.stdout)
 
 
 @pytest.mark.parametrize("script", EXAMPLES)
@@ -56,8 +57,7 @@ def test_example_uses_the_muxi_named_by_the_environment(script: str, muxi_fake: 
     assert sessions and all(rec["user_id"] == "env-user" for rec in sessions.values())
 
 
-def test_quickstart_covers_sync_and_async() -> None:
-    out = _run("quickstart.py", _clean_env()).stdout
+def _check_quickstart(out: str) -> None:
     assert "Formation health: healthy" in out
     assert "Reply: Echo: Hello, MUXI!" in out
     assert "Streamed reply: Echo: Stream this reply token by token" in out
@@ -65,8 +65,10 @@ def test_quickstart_covers_sync_and_async() -> None:
     assert "[async] Streamed reply: Echo: Async streaming works too" in out
 
 
-def test_chat_stream_prints_event_types_then_final() -> None:
-    out = _run("chat_stream.py", _clean_env()).stdout
+def _check_chat_stream(out: str) -> None:
     kinds = {line.split()[0] for line in out.split("-- .final()")[0].splitlines()[1:] if line.strip()}
     assert {"content", "completed", "done"} <= kinds
     assert "text:     Echo: Summarise that in one line" in out
+
+
+CHECKS = {"quickstart.py": _check_quickstart, "chat_stream.py": _check_chat_stream}
