@@ -585,7 +585,9 @@ def build_spec(found: Discovery | None = None) -> dict[str, Any]:
         tree = trees[oid] = _builder_tree(entry.method.builder)
         if op.response is not None and op.response is not str:
             collector.add(("response", oid), op.response)
-        request = op.request if op.request is not None else _validated_model(entry.method.builder, tree)
+        request = op.request
+        if request is None and op.method in ("POST", "PUT", "PATCH"):  # a GET may validate arguments, not a body
+            request = _validated_model(entry.method.builder, tree)
         if request is not None:
             requests[oid] = request
             collector.add(("request", oid), request)
