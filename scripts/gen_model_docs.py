@@ -34,6 +34,7 @@ if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
 
 import pydantic  # noqa: E402
+from pydantic_core import PydanticUndefined  # noqa: E402
 
 from muxi_sdk.types.basemodel import BaseModel, InputModel  # noqa: E402
 
@@ -202,7 +203,7 @@ def _default(field: Any) -> str:
     if field.is_required() or field.default_factory is not None:
         return ""
     value = field.default
-    if value is None or value is pydantic.fields.PydanticUndefined:
+    if value is None or value is PydanticUndefined:
         return ""
     return f"Default: `{value!r}`."
 
