@@ -102,7 +102,8 @@ def test_server_answers_400_without_user_header(muxi_fake: FakeMuxi) -> None:
     headers = {"X-Muxi-Client-Key": muxi_fake.state.client_key}
     r = httpx.get(f"{muxi_fake.url}/v1/sessions", headers=headers)
     assert r.status_code == 400
-    assert r.json()["error"] == {"code": "INVALID_REQUEST", "message": "X-Muxi-User-ID header is required", "data": None}
+    error = r.json()["error"]
+    assert error == {"code": "INVALID_REQUEST", "message": "X-Muxi-User-ID header is required", "data": None}
 
 
 async def test_list_async_pages(muxi_fake: FakeMuxi) -> None:
