@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from typing_extensions import NotRequired, TypedDict
@@ -21,7 +21,7 @@ class TriggerRequest(InputModel):
 
     data: dict[str, Any]
     session_id: str | None = None
-    use_async: bool = True
+    use_async: Annotated[bool, Field(strict=True)] = True
 
 
 class TriggerRequestTypedDict(TypedDict):
