@@ -17,6 +17,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from httpx_sse import ServerSentEvent
+from typing_extensions import Self
 
 from ..errors import ConnectionError, MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
@@ -113,7 +114,7 @@ class EventStream(_StreamBase[T]):
     def __next__(self) -> T:
         return next(self._iterator)
 
-    def __enter__(self) -> EventStream[T]:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -158,7 +159,7 @@ class EventStreamAsync(_StreamBase[T]):
     async def __anext__(self) -> T:
         return await self._iterator.__anext__()
 
-    async def __aenter__(self) -> EventStreamAsync[T]:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
