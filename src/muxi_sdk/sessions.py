@@ -13,7 +13,9 @@ from .models.sessions import (
     RestoreMessage,
     RestoreMessageTypedDict,
     Session,
+    SessionList,
     SessionMessage,
+    SessionMessageList,
     SessionRestoreRequest,
     SessionRestoreResult,
     SessionSummary,
@@ -23,10 +25,17 @@ from .utils.operation import Call, Operation, RequestInput
 from .utils.pagination import Page, PageSpec, paginated
 from .utils.serializers import json_body
 
-LIST = Operation("sessions_list", "GET", "/sessions", "client", user="required", tags=("sessions",))
+# `response` documents the data; pagination reads it raw (JSONPath) and validates each item once.
+LIST = Operation("sessions_list", "GET", "/sessions", "client", SessionList, user="required", tags=("sessions",))
 GET = Operation("sessions_get", "GET", "/sessions/{session_id}", "client", Session, user="required", tags=("sessions",))
 MESSAGES = Operation(
-    "sessions_messages", "GET", "/sessions/{session_id}/messages", "client", user="required", tags=("sessions",)
+    "sessions_messages",
+    "GET",
+    "/sessions/{session_id}/messages",
+    "client",
+    SessionMessageList,
+    user="required",
+    tags=("sessions",),
 )
 RESTORE = Operation(
     "sessions_restore",

@@ -20,6 +20,13 @@ class SessionSummary(BaseModel):
     active: bool | None = None
 
 
+class SessionList(BaseModel):
+    """The data of `GET /v1/sessions` (the SDK hands it out as a `Page` of `SessionSummary`)."""
+
+    sessions: list[SessionSummary] = Field(default_factory=list)
+    count: int = 0
+
+
 class Session(BaseModel):
     """`m.sessions.get()`: a session's counters. Timestamps are epoch seconds."""
 
@@ -70,6 +77,15 @@ class SessionMessage(BaseModel):
         if self.agent_id:
             message["agent_id"] = self.agent_id
         return message
+
+
+class SessionMessageList(BaseModel):
+    """The data of `GET /v1/sessions/{id}/messages` (the SDK hands it out as a `Page` of `SessionMessage`)."""
+
+    session_id: str | None = None
+    messages: list[SessionMessage] = Field(default_factory=list)
+    count: int = 0
+    has_more: bool = False
 
 
 class RestoreMessage(InputModel):
