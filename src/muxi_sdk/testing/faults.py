@@ -23,6 +23,12 @@ class StatusFault:
 
 
 @dataclass
+class DropFault:
+    when: str = "before"
+    path_contains: str | None = None
+
+
+@dataclass
 class Faults:
     """Fault switches. Set attributes directly, or use the helpers; `reset()` turns everything off.
 
@@ -34,6 +40,10 @@ class Faults:
     - `events_error`: `/v1/events` streams end with `data: {"error": ...}` instead of `stream_completed`.
     - `truncate_next`: the next n JSON bodies are cut in half.
     - `body_delay_ms`: pause between chunks of a streamed body.
+    - `drop_response_next(n, when=...)`: the next n matching requests RUN (the handler and its side effects,
+      idempotency records included), then the connection drops: `"before"` any byte of the response is sent,
+      or `"during"` its body (headers and half of the first body chunk arrive). A response lost in transit.
+    - `body_stall_ms`: one-piece bodies (JSON answers) send their first half, pause this long, then the rest.
     """
 
     latency_ms: int = 0
@@ -44,6 +54,8 @@ class Faults:
     body_delay_ms: int = 0
     truncate_next: int = 0
     queued: list[StatusFault] = field(default_factory=list)
+    body_stall_ms: int = 0
+    drops: list[DropFault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail_next(
@@ -79,12 +91,28 @@ class Faults:
             self.body_delay_ms = 0
             self.truncate_next = 0
             self.queued.clear()
+            self.body_stall_ms = 0
+            self.drops.clear()
 
     def take(self, path: str) -> StatusFault | None:
         with self._lock:
             for i, fault in enumerate(self.queued):
                 if fault.path_contains is None or fault.path_contains in path:
                     return self.queued.pop(i)
+        return None
+
+    def drop_response_next(self, count: int = 1, *, when: str = "before", path_contains: str | None = None) -> None:
+        """Run the next `count` matching requests, then drop the connection `"before"` or `"during"` the response."""
+        if when not in ("before", "during"):
+            raise ValueError("when must be 'before' or 'during'")
+        with self._lock:
+            self.drops.extend(DropFault(when, path_contains) for _ in range(count))
+
+    def take_drop(self, path: str) -> DropFault | None:
+        with self._lock:
+            for i, fault in enumerate(self.drops):
+                if fault.path_contains is None or fault.path_contains in path:
+                    return self.drops.pop(i)
         return None
 
     def take_truncation(self) -> bool:
@@ -113,8 +141,16 @@ class FaultMiddleware:
         if fault is not None:
             await _send_fault(fault, send)
             return
+        drop = faults.take_drop(scope["path"])
+        if drop is not None:
+            await self.app(scope, receive, _dropping(send, drop.when))
+            await _drop_connection(send, drop.when)
+            return
         if faults.take_truncation():
             await self.app(scope, receive, _truncating(send))
+            return
+        if faults.body_stall_ms:
+            await self.app(scope, receive, _stalling(send, faults.body_stall_ms / 1000))
             return
         await self.app(scope, receive, send)
 
@@ -138,6 +174,60 @@ def _truncating(send: Send) -> Send:
         elif message["type"] == "http.response.body" and message.get("body"):
             body: Any = message["body"]
             message = {**message, "body": body[: max(1, len(body) // 2)]}
+        await send(message)
+
+    return wrapped
+
+
+def _dropping(send: Send, when: str) -> Send:
+    """Swallow the response ("before"), or let its headers and half of its first body chunk through ("during")."""
+    passed_body = False
+
+    async def wrapped(message: Message) -> None:
+        nonlocal passed_body
+        if when == "before":
+            return
+        if message["type"] == "http.response.start":
+            await send(message)
+        elif message["type"] == "http.response.body" and not passed_body and message.get("body"):
+            passed_body = True
+            body: Any = message["body"]
+            await send({"type": "http.response.body", "body": body[: max(1, len(body) // 2)], "more_body": True})
+
+    return wrapped
+
+
+class ResponseDropped(ConnectionAbortedError):
+    """Raised by the fault middleware so the ASGI server closes a connection mid-response."""
+
+
+async def _drop_connection(send: Send, when: str) -> None:
+    """Close the connection under the response. With uvicorn, "before" closes its transport directly so not a
+    byte is written; elsewhere (and for "during") an exception after the response started makes the server
+    close the connection with the body incomplete."""
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if when == "before" and transport is not None and hasattr(transport, "close"):
+        transport.close()
+        for _ in range(100):  # let the server see the connection go, so it does not answer 500 on it
+            if getattr(cycle, "disconnected", True):
+                break
+            await asyncio.sleep(0)
+        return
+    if when == "before":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+    raise ResponseDropped("fault: response dropped")
+
+
+def _stalling(send: Send, seconds: float) -> Send:
+    async def wrapped(message: Message) -> None:
+        body: Any = message.get("body")
+        if message["type"] == "http.response.body" and not message.get("more_body") and body and len(body) > 1:
+            half = len(body) // 2
+            await send({"type": "http.response.body", "body": body[:half], "more_body": True})
+            await asyncio.sleep(seconds)
+            await send({"type": "http.response.body", "body": body[half:], "more_body": False})
+            return
         await send(message)
 
     return wrapped

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
@@ -27,6 +28,17 @@ from .sse import aiter_sse, iter_sse
 T = TypeVar("T")
 
 Decoder = Callable[[ServerSentEvent], "T | None"]
+
+
+def _weak(stream: Any) -> Any:
+    """The stream as its iterator sees it: a weak proxy.
+
+    A generator that held the stream strongly would make a reference cycle (stream -> generator -> stream),
+    so a stream abandoned mid-way (`for e in stream: break`, no `with`) would keep its pooled connection
+    until the cyclic garbage collector happened to run - a pool of N connections is exhausted by N abandoned
+    streams. With the proxy, dropping the last reference frees the stream at once and `__del__` closes it.
+    """
+    return weakref.proxy(stream)
 
 
 class _StreamBase(Generic[T]):
@@ -94,7 +106,7 @@ class EventStream(_StreamBase[T]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._iterator = self._events()
+        self._iterator = type(self)._events(_weak(self))
 
     def _events(self) -> Generator[T, None, None]:
         try:
@@ -106,7 +118,8 @@ class EventStream(_StreamBase[T]):
         except httpx.TransportError as exc:
             raise self._interrupted(exc) from exc
         finally:
-            self.close()
+            with contextlib.suppress(ReferenceError):  # the stream was collected; its __del__ closed it
+                self.close()
 
     def __iter__(self) -> Iterator[T]:
         return self
@@ -139,7 +152,7 @@ class EventStreamAsync(_StreamBase[T]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._iterator = self._events()
+        self._iterator = type(self)._events(_weak(self))
 
     async def _events(self) -> AsyncIterator[T]:
         try:
@@ -151,7 +164,8 @@ class EventStreamAsync(_StreamBase[T]):
         except httpx.TransportError as exc:
             raise self._interrupted(exc) from exc
         finally:
-            await self.aclose()
+            with contextlib.suppress(ReferenceError):  # the stream was collected; its __del__ closed it
+                await self.aclose()
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self
@@ -380,7 +394,8 @@ class ResumableEventStream(EventStream[T]):
                     r.reconnects += 1
                     break
         finally:
-            self.close()
+            with contextlib.suppress(ReferenceError):  # the stream was collected; its __del__ closed it
+                self.close()
 
 
 class ResumableEventStreamAsync(EventStreamAsync[T]):
@@ -442,7 +457,8 @@ class ResumableEventStreamAsync(EventStreamAsync[T]):
                     r.reconnects += 1
                     break
         finally:
-            await self.aclose()
+            with contextlib.suppress(ReferenceError):  # the stream was collected; its __del__ closed it
+                await self.aclose()
 
 
 def resumable(
