@@ -490,3 +490,41 @@ async def test_async_streams(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
 def test_gzip_bytes_that_are_not_a_tarball(m: Muxi) -> None:
     with pytest.raises(InvalidInputError, match="not a gzipped tarball"):
         m.formations.deploy(bundle=gzip.compress(b"just text"))
+
+
+# --------------------------------------------------------------------------------------------- example
+
+
+def _run_example(*args: str, env: dict[str, str]) -> str:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / "deploy.py"), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_deploy_example_runs_against_its_own_fake_server() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUXI_")}
+    out = _run_example(env=env)
+    assert "Deploying hello-muxi" in out and "health_check" in out
+    assert "done: hello-muxi running" in out and "hello-muxi: running" in out
+    assert "deleted" in _run_example("--async", "--delete", env=env)
+
+
+def test_deploy_example_uses_the_server_in_the_environment(muxi_fake: FakeMuxi) -> None:
+    s = muxi_fake.state
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUXI_")}
+    env.update(MUXI_SERVER_URL=muxi_fake.url, MUXI_KEY_ID=s.key_id, MUXI_SECRET_KEY=s.secret_key)
+    assert "Deploying hello-muxi" in _run_example(env=env)
+    assert formations(s)["hello-muxi"]["status"] == "running"
+    again = _run_example(env=env)
+    assert "Updating hello-muxi" in again and "nothing to do: No changes detected" in again
