@@ -341,11 +341,13 @@ def _parse(op: Operation, response: httpx.Response, attempts: int, elapsed_ms: f
     else:
         try:
             body = json.loads(raw)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deeply for the decoder
             if op.response is str:
                 return response.text
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise errors.ResponseValidationError(
-                f"expected JSON from {op.operation_id}, got {response.headers.get('content-type', 'no content type')}",
+                f"{op.operation_id}: the response body is not valid JSON ({why}; content type "
+                f"{response.headers.get('content-type', 'none')}, {len(raw)} bytes; truncated?)",
                 status_code=status,
                 body=response.text[:10_000],
                 headers=response.headers,

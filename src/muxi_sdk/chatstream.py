@@ -36,7 +36,7 @@ _frame_adapter = type_adapter(_TokenFrame)
 def _json(data: str) -> Any:
     try:
         return json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply for the decoder
         return data
 
 
