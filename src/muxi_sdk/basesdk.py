@@ -135,14 +135,14 @@ class BaseSDK:
     def _execute(self, call: Call[Any]) -> Any:
         result = _drive(self._flow(call.op, call.input, call.options, is_async=False), self.sdk_configuration)
         if call.stream is not None:
-            return call.stream(result, False)
+            return _owned(call.stream(result, False), self)
         return call.post(result, False) if call.post is not None else result
 
     async def _execute_async(self, call: Call[Any]) -> Any:
         flow = self._flow(call.op, call.input, call.options, is_async=True)
         result = await _drive_async(flow, self.sdk_configuration)
         if call.stream is not None:
-            return call.stream(result, True)
+            return _owned(call.stream(result, True), self)
         return call.post(result, True) if call.post is not None else result
 
     # ----------------------------------------------------------------- the shared flow
@@ -316,6 +316,17 @@ class BaseSDK:
             return _parse(op, response, attempts, elapsed_ms)
 
 
+def _owned(stream: Any, owner: BaseSDK) -> Any:
+    """Let a stream keep its resource - and through it the root `Muxi` and its HTTP client - alive.
+
+    Without this, `Muxi(...).chat.stream(...)` leaves the stream as the only live object: the root's finalizer
+    closes the client and the stream's connection dies under it.
+    """
+    if getattr(stream, "_client_ref", False) is None:
+        stream._client_ref = owner
+    return stream
+
+
 def _transport_error(exc: Exception, request: httpx.Request, attempts: int) -> Exception:
     if isinstance(exc, errors.MuxiError):
         return exc
@@ -346,8 +357,8 @@ def _parse(op: Operation, response: httpx.Response, attempts: int, elapsed_ms: f
                 return response.text
             why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise errors.ResponseValidationError(
-                f"{op.operation_id}: the response body is not valid JSON ({why}; content type "
-                f"{response.headers.get('content-type', 'none')}, {len(raw)} bytes; truncated?)",
+                f"expected JSON from {op.operation_id}, got {len(raw)} bytes that are not ({why}; content type "
+                f"{response.headers.get('content-type', 'none')}; truncated?)",
                 status_code=status,
                 body=response.text[:10_000],
                 headers=response.headers,

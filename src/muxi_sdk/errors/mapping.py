@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import email.utils
-import html
 import json
-import re
 import time
 from typing import Any
 
@@ -119,29 +117,6 @@ def error_fields(body: Any, status: int, reason: str) -> tuple[str | None, str, 
     return code_str, str(message or reason or f"HTTP {status}"), body, request_id
 
 
-_TAG = re.compile(r"<[^<>]*>")
-
-
-def _title(page: str) -> str | None:
-    low = page.lower()
-    start = low.find("<title")
-    opened = low.find(">", start) if start >= 0 else -1
-    end = low.find("</title", opened) if opened >= 0 else -1
-    return page[opened + 1 : end] if end >= 0 else None
-
-
-def _readable(text: str, content_type: str) -> str:
-    """A short, one-line summary of a non-JSON error body. An HTML page (a proxy's or gateway's error page)
-    is reduced to its title, or else its text without tags, instead of 200 characters of markup."""
-    head = text[:_BODY_LIMIT]
-    if "html" in content_type.lower() or head.lstrip()[:1] == "<":
-        plain = _TAG.sub(" ", _title(head) or head)
-        plain = html.unescape(plain)
-        snippet = " ".join(plain.split())[:200]
-        return f"{snippet} (an HTML page: answered by a proxy or gateway, not by MUXI)" if snippet else ""
-    return " ".join(head[:200].split())
-
-
 def error_from_response(response: httpx.Response, attempts: int = 1) -> MuxiError:
     """Map a (fully read) error response to its typed error."""
     text = response.text
@@ -151,7 +126,7 @@ def error_from_response(response: httpx.Response, attempts: int = 1) -> MuxiErro
         body = None
     code, message, details, request_id = error_fields(body, response.status_code, response.reason_phrase)
     if body is None and text:
-        snippet = _readable(text, response.headers.get("content-type", ""))
+        snippet = text[:200].strip()
         message = f"{message}: {snippet}" if snippet else message
     cls = _class_for(response.status_code, code)
     return cls(
