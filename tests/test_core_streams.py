@@ -430,3 +430,48 @@ async def test_stall_mid_stream_is_a_timeout_error_async(muxi_fake: FakeMuxi) ->
         with pytest.raises(TimeoutError):
             async with m.chat.stream_async(message="hi", timeout_ms=200) as events:
                 await events.text()
+
+
+# ------------------------------------------------------------------------------------ stream outlives its Muxi
+
+
+def test_a_stream_keeps_a_temporary_muxi_and_its_client_alive(muxi_fake: FakeMuxi) -> None:
+    def open_stream() -> Any:
+        return muxi_fake.client(user_id="u1").chat.stream(message="a b c d e f g")
+
+    stream = open_stream()  # the root `Muxi` is not referenced by the caller any more
+    gc.collect()
+    assert stream.text() == "Echo: a b c d e f g"  # its finalizer must not close the client under the stream
+
+
+async def test_a_stream_keeps_a_temporary_muxi_alive_async(muxi_fake: FakeMuxi) -> None:
+    async def open_stream() -> Any:
+        return await muxi_fake.client(user_id="u1").chat.stream_async(message="a b c")
+
+    stream = await open_stream()
+    gc.collect()
+    assert await stream.text() == "Echo: a b c"
+
+
+async def test_break_without_async_with_then_gc_releases_the_connection(muxi_fake: FakeMuxi) -> None:
+    client = tight_async_client()
+    async with tight_muxi_async(muxi_fake, client) as m:
+        async for _event in await m.chat.stream_async(message="a b c"):
+            break
+        gc.collect()
+        for _ in range(50):
+            if busy_connections(client) == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert busy_connections(client) == 0
+        assert (await m.chat.send_async(message="next")).text == "Echo: next"
+    await client.aclose()
+
+
+def test_an_unawaited_async_stream_sends_nothing(muxi_fake: FakeMuxi) -> None:
+    m = muxi_fake.client(user_id="u1")
+    pending = m.chat.stream_async(message="never")
+    del pending
+    gc.collect()
+    assert muxi_fake.state.requests == []
+    m.close()
