@@ -234,6 +234,10 @@ class BaseSDK:
         timeout = self._timeout(op, opts, supplied)
         retry_config = cfg.effective_retry_config(opts.retries)
         body = req.body
+        if body is not None and body.parts:  # files embedded in a JSON body (serializers is loaded already)
+            from .utils.serializers import check_upload_size
+
+            check_upload_size(body, cfg.max_upload_bytes)
         replayable_body = body is None or body.replayable
         state = RetryState(retry_config, time.monotonic()) if retry_config and replayable_body else None
         log = cfg.debug_logger
@@ -300,7 +304,12 @@ class BaseSDK:
                     error = hook_err or error
                 raise error
             if ctx is not None:
-                response = hooks.after_success(ctx, response)
+                try:
+                    response = hooks.after_success(ctx, response)
+                except BaseException:
+                    if op.stream:  # nobody else will ever close this open response
+                        yield _Close(response)
+                    raise
             attempts = state.attempts if state else 1
             if op.stream:
                 meta = ResponseMeta(

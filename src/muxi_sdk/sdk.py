@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._hooks import SDKHooks
 from .basesdk import BaseSDK
 from .httpclient import AsyncHttpClient, ClientPool, HttpClient, close_pool
-from .sdkconfiguration import SDKConfiguration
+from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration
 from .types import UNSET, OptionalNullable
 from .utils.logger import Logger, default_logger
 from .utils.retries import RetryConfig
@@ -96,6 +96,7 @@ class Muxi(BaseSDK):
         debug_logger: Logger | None = None,
         hooks: Iterable[Any] | None = None,
         app: str | None = None,
+        max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
         """Create a client.
 
@@ -117,6 +118,9 @@ class Muxi(BaseSDK):
             signatures and tokens are always redacted.
         :param hooks: objects implementing `before_request` / `after_success` / `after_error` / `sdk_init`.
         :param app: your application's name, sent as `X-Muxi-App`.
+        :param max_upload_bytes: largest file a call may upload (chat `files=`, audio), in bytes before
+            base64; default 25 MiB, `None` for no limit. A bigger file raises `InvalidInputError` before
+            anything is sent (a file object of unknown size: as soon as it has been read past the limit).
         """
         pool = ClientPool(client, async_client)
         sdk_hooks = SDKHooks(hooks or ())
@@ -136,6 +140,7 @@ class Muxi(BaseSDK):
             timeout_ms=timeout_ms,
             debug_logger=debug_logger or default_logger(),
             app=app,
+            max_upload_bytes=max_upload_bytes,
         )
         config = sdk_hooks.sdk_init(config)
         super().__init__(config, parent_ref=None)

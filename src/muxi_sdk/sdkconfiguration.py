@@ -19,6 +19,8 @@ Mode = Literal["live", "draft"]
 
 DEFAULT_FORMATION_URL = "http://localhost:8271"
 DEFAULT_SERVER_URL = "http://localhost:7890"
+DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+"""Largest file (bytes, before base64) a chat or audio call uploads; bigger ones are refused before sending."""
 
 
 def _env(name: str) -> str | None:
@@ -53,6 +55,7 @@ class SDKConfiguration:
     timeout_ms: int | None = None
     debug_logger: Logger = field(default_factory=NoOpLogger)
     app: str | None = None
+    max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES
 
     @classmethod
     def resolve(
@@ -73,6 +76,7 @@ class SDKConfiguration:
         timeout_ms: int | None,
         debug_logger: Logger,
         app: str | None,
+        max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> SDKConfiguration:
         # Explicit arguments beat the environment; an explicit server_url also beats an env direct URL.
         if url is None and server_url is None:
@@ -88,6 +92,12 @@ class SDKConfiguration:
             from .errors import ConfigurationError
 
             raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
+        if max_upload_bytes is not None and (
+            isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int) or max_upload_bytes <= 0
+        ):
+            from .errors import ConfigurationError
+
+            raise ConfigurationError("max_upload_bytes must be a positive int (bytes per file) or None (no limit)")
         return cls(
             pool=pool,
             hooks=hooks,
@@ -104,6 +114,7 @@ class SDKConfiguration:
             timeout_ms=timeout_ms,
             debug_logger=debug_logger,
             app=app,
+            max_upload_bytes=max_upload_bytes,
         )
 
     def formation_url(self) -> str:

@@ -37,6 +37,7 @@ class FileSource:
     source: bytes | memoryview | Path | IO[bytes]
     size: int | None
     start: int = 0
+    limit: int | None = None  # most bytes this file may have (checked while reading when `size` is unknown)
 
     @property
     def replayable(self) -> bool:
@@ -60,15 +61,19 @@ class FileSource:
             return
         if self.replayable:
             src.seek(self.start)
-        yield from _encode_stream(src)
+        yield from _encode_stream(src, self.limit, self.filename)
 
 
-def _encode_stream(fh: IO[bytes]) -> Iterator[bytes]:
+def _encode_stream(fh: IO[bytes], limit: int | None = None, filename: str = "") -> Iterator[bytes]:
     pending = b""
+    total = 0
     while True:
         chunk = fh.read(_CHUNK)
         if not chunk:
             break
+        total += len(chunk)
+        if limit is not None and total > limit:
+            raise _too_large(filename, None, limit)
         data = pending + chunk if pending else chunk
         cut = len(data) - len(data) % 3
         if cut:
@@ -123,6 +128,27 @@ def file_source(value: Any, *, audio_only: bool = False) -> FileSource:
     if audio_only and not content_type.startswith("audio/"):
         raise InvalidInputError(f"audio chat accepts audio/* files only, got {content_type!r} for {filename!r}")
     return FileSource(filename, content_type, source, size, start)
+
+
+def _too_large(filename: str, size: int | None, limit: int) -> InvalidInputError:
+    what = f"is {size} bytes, over" if size is not None else "is larger than"
+    return InvalidInputError(
+        f"file {filename!r} {what} the upload limit of {limit} bytes per file (Muxi(max_upload_bytes=...) sets it)"
+    )
+
+
+def check_upload_size(body: Body, limit: int | None) -> None:
+    """Refuse files embedded in `body` that are larger than `limit` bytes, before anything is sent.
+
+    Files of unknown size (non-seekable file objects) are checked as they are read instead.
+    """
+    if limit is None:
+        return
+    for part in body.parts:
+        if isinstance(part, FileSource):
+            if part.size is not None and part.size > limit:
+                raise _too_large(part.filename, part.size, limit)
+            part.limit = limit
 
 
 @dataclass
