@@ -310,3 +310,30 @@ def test_no_debug_logging_by_default(muxi_fake: FakeMuxi, caplog: pytest.LogCapt
     with caplog.at_level(logging.DEBUG), muxi_fake.client(user_id="u1") as m:
         m.chat.send(message="hi")
     assert [r for r in caplog.records if r.name.startswith("muxi_sdk")] == []
+
+
+def test_after_success_rejecting_a_stream_releases_its_connection(muxi_fake: FakeMuxi) -> None:
+    class RejectStreams:
+        def after_success(self, ctx: HookContext, response: httpx.Response) -> httpx.Response | Exception:
+            return RuntimeError("rejected by hook") if ctx.operation_id == "chat_stream" else response
+
+    client = httpx.Client(limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(5.0, pool=0.5))
+    with muxi_fake.client(user_id="u1", client=client, hooks=[RejectStreams()], retry_config=None) as m:
+        with pytest.raises(RuntimeError, match="rejected by hook"):
+            m.chat.stream(message="hi")
+        assert m.system.health().healthy  # a pool timeout if the stream's response were left open
+    client.close()
+
+
+async def test_after_success_rejecting_a_stream_releases_its_connection_async(muxi_fake: FakeMuxi) -> None:
+    class RejectStreams:
+        def after_success(self, ctx: HookContext, response: httpx.Response) -> httpx.Response | Exception:
+            return RuntimeError("rejected by hook") if ctx.operation_id == "chat_stream" else response
+
+    client = httpx.AsyncClient(limits=httpx.Limits(max_connections=1), timeout=httpx.Timeout(5.0, pool=0.5))
+    async with muxi_fake.client(user_id="u1", async_client=client, hooks=[RejectStreams()], retry_config=None) as m:
+        with pytest.raises(RuntimeError, match="rejected by hook"):
+            async with m.chat.stream_async(message="hi"):
+                pass
+        assert (await m.system.health_async()).healthy
+    await client.aclose()
