@@ -322,10 +322,10 @@ class Formations(BaseSDK):
 
     def _update_call(self, op: Operation, formation_id: str, bundle: Any, version: Any, options: Any) -> Call[Any]:
         opts = call_options(options)
-        req_path = _path(formation_id)
+        ids = _ids(formation_id)
         body, _, ver = _bundle(bundle, formation_id, version, expect_id=formation_id)
         req = RequestInput(
-            path_params=req_path.path_params, body=body, headers={"X-Formation-Version": ver} if ver else None
+            path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None
         )
         if op.stream:
             return Call(op, req, opts, stream=_open_lifecycle(body))
@@ -414,8 +414,7 @@ class Formations(BaseSDK):
         lines of the formation's `stdout`, `stderr` or both (`all`, the default)."""
         if stream is not None and stream not in ("stdout", "stderr", "all"):
             raise InvalidInputError("stream must be 'stdout', 'stderr' or 'all'")
-        req = _path(formation_id)
-        req.query = {"lines": check_lines(lines), "stream": stream}
+        req = RequestInput(path_params=_ids(formation_id), query={"lines": check_lines(lines), "stream": stream})
         return Call(LOGS, req, call_options(options))
 
     def _follow_logs(
@@ -433,8 +432,7 @@ class Formations(BaseSDK):
         """
         if stream is not None and stream not in ("stdout", "stderr"):
             raise InvalidInputError("stream must be 'stdout' or 'stderr' when following")
-        req = _path(formation_id)
-        req.query = {"follow": True, "stream": stream}
+        req = RequestInput(path_params=_ids(formation_id), query={"follow": True, "stream": stream})
         return Call(FOLLOW_LOGS, req, call_options(options), stream=_open_logs)
 
     list = sync_op(_list)
@@ -473,5 +471,9 @@ class Formations(BaseSDK):
     follow_logs_async = async_stream_op(_follow_logs)
 
 
+def _ids(formation_id: str) -> dict[str, str]:
+    return {"formation_id": require_id("formation_id", formation_id)}
+
+
 def _path(formation_id: str) -> RequestInput:
-    return RequestInput(path_params={"formation_id": require_id("formation_id", formation_id)})
+    return RequestInput(path_params=_ids(formation_id))
