@@ -355,7 +355,8 @@ def test_html_502_from_a_proxy_is_a_server_error_with_a_readable_message(muxi_fa
 
 
 async def test_html_from_a_proxy_on_a_2xx_is_a_response_validation_error_async(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.faults.fail_next(1, 200, body="<html><body>Sign in to the hotel Wi-Fi</body></html>", content_type="text/html")
+    portal = "<html><body>Sign in to the hotel Wi-Fi</body></html>"
+    muxi_fake.faults.fail_next(1, 200, body=portal, content_type="text/html")
     async with muxi_fake.client(user_id="u1", retry_config=None) as m:
         with pytest.raises(ResponseValidationError) as info:
             await m.sessions.list_async()
