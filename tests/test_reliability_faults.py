@@ -24,6 +24,7 @@ from muxi_sdk.errors import (
     ResponseValidationError,
     ServerError,
     TimeoutError,
+    error_from_response,
 )
 from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.idempotency import executions_for
@@ -372,3 +373,19 @@ def test_empty_204_never_crashes(muxi_fake: FakeMuxi) -> None:
         with pytest.raises(ResponseValidationError) as info:  # a reply that must have content: typed error
             m.chat.send(message="hi")
     assert info.value.status_code == 204
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999", "soon"])
+def test_retry_after_that_is_not_a_finite_number_falls_back_to_backoff(muxi_fake: FakeMuxi, value: str) -> None:
+    # `Retry-After: nan` used to reach time.sleep(nan) and crash the call with a bare ValueError.
+    muxi_fake.faults.fail_next(2, 503, retry_after=value)
+    with muxi_fake.client(user_id="u1", retry_config=fast()) as m:
+        assert m.sessions.list().items == []
+    assert len(muxi_fake.state.requests) == 3
+
+
+def test_non_finite_retry_after_is_not_exposed_on_the_error() -> None:
+    odd = ({"retry-after": "nan"}, {"retry-after-ms": "inf"}, {"retry-after-ms": "nan", "retry-after": "1e999"})
+    for headers in odd:
+        resp = httpx.Response(429, headers=headers, request=httpx.Request("GET", "http://t/v1/x"))
+        assert error_from_response(resp).retry_after is None

@@ -41,7 +41,22 @@ def _json(data: str) -> Any:
 
 
 def decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
-    """One SSE frame of `/v1/chat` -> a typed event (None for frames with no data)."""
+    """One SSE frame of `/v1/chat` -> a typed event (None for frames with no data).
+
+    A frame whose fields have unexpected types (say `"content": 5`) is kept as an `UnknownEvent` carrying the
+    parsed data, like an unknown event type, instead of ending the stream with a validation error.
+    """
+    try:
+        return _decode_chat_event(sse)
+    except ValueError:  # pydantic's ValidationError; StreamError (a MuxiError, not a ValueError) passes
+        payload = _json(sse.data)
+        token = payload.get("token") if isinstance(payload, dict) else None
+        kind = token.get("type") if isinstance(token, dict) else None
+        name = sse.event or "message"
+        return UnknownEvent(type=kind if isinstance(kind, str) else name, event=name, data=payload)
+
+
+def _decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
     name = sse.event or "message"
     if not sse.data:
         return DoneEvent() if name == "done" else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import time
 from typing import Any
 
@@ -55,22 +56,27 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 _BODY_LIMIT = 10_000
 
 
+def _seconds(text: str | None, per_second: float = 1.0) -> float | None:
+    # "nan", "inf" and "1e999" parse as floats: a NaN wait would crash time.sleep(), an infinite one hang.
+    try:
+        value = float(text) / per_second if text else math.nan
+    except ValueError:
+        return None
+    return max(value, 0.0) if math.isfinite(value) else None
+
+
 def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
     """Seconds to wait from `retry-after-ms` or `Retry-After` (delta seconds or HTTP date)."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(float(ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
+    ms = _seconds(headers.get("retry-after-ms"), 1000.0)
+    if ms is not None:
+        return ms
     value = headers.get("retry-after")
     if not value:
         return None
     value = value.strip()
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

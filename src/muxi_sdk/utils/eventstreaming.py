@@ -68,7 +68,18 @@ class _StreamBase(Generic[T]):
     def _handle(self, sse: ServerSentEvent) -> T | None:
         if sse.id:
             self.last_event_id = sse.id
-        event = self._decode(sse)
+        try:
+            event = self._decode(sse)
+        except MuxiError:
+            raise
+        except Exception as exc:  # e.g. a pydantic ValidationError: never let an untyped error out of a stream
+            raise ResponseValidationError(
+                f"unreadable stream event after {self._progress()}: {type(exc).__name__}: {str(exc)[:300]}",
+                status_code=self.response.status_code,
+                body=sse.data[:10_000],
+                headers=self.response.headers,
+                raw_response=self.response,
+            ) from exc
         if event is not None:
             self.events_received += 1
             if self._observe is not None:
