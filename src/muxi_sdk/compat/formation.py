@@ -28,6 +28,7 @@ from ._shim import (
     debug_logger,
     named_frame,
     nothing,
+    official_shape,
     plain_frame,
     retry_config,
     sync_method,
@@ -327,44 +328,64 @@ def _get_scheduler_config(self: Any) -> Target:
     return Target("scheduler", "config")
 
 
+def _job_user(self: Any, job_id: str) -> str | None:
+    users: dict[str, str] = self._job_users
+    return users.get(job_id)
+
+
+def _recording_jobs(self: Any, user_id: str) -> Any:
+    """Shape that remembers which user owns the jobs in a result (the by-id job calls need the owner)."""
+
+    def shape(value: Any) -> Any:
+        out = official_shape(value)
+        if isinstance(out, dict) and user_id:
+            for job in out.get("jobs") or [out]:
+                if isinstance(job, dict) and isinstance(job.get("id"), str):
+                    self._job_users[job["id"]] = user_id
+        return out
+
+    return shape
+
+
 def _get_scheduler_jobs(self: Any, user_id: str) -> Target:
     """-> `m.scheduler.list(user_id=...)`: this user's jobs (sent as the user header, which the runtime
     reads; the official query parameter was ignored and listed every user's jobs)."""
-    return Target("scheduler", "list", {"user_id": user_id})
+    return Target("scheduler", "list", {"user_id": user_id}, shape=_recording_jobs(self, user_id))
 
 
 def _get_scheduler_job(self: Any, job_id: str) -> Target:
-    """-> `m.scheduler.get(job_id=...)`."""
-    return Target("scheduler", "get", {"job_id": job_id})
+    """-> `m.scheduler.get(job_id=..., user_id=<the owner>)`. The runtime finds a job only for its owner:
+    the client remembers the owners of the jobs it created or listed."""
+    return Target("scheduler", "get", {"job_id": job_id, "user_id": _job_user(self, job_id)})
 
 
 def _create_scheduler_job(self: Any, job_type: str, schedule: str, message: str, user_id: str) -> Target:
     """-> `m.scheduler.create(type=job_type, schedule=..., message=..., user_id=...)`: owned by `user_id`
-    (the official SDK put it in the body, where the runtime ignores it)."""
+    (the official SDK put it in the body, where the runtime ignores it: every job belonged to user "0")."""
     kwargs = {"type": job_type, "schedule": schedule, "message": message, "user_id": user_id}
-    return Target("scheduler", "create", kwargs)
+    return Target("scheduler", "create", kwargs, shape=_recording_jobs(self, user_id))
 
 
 def _delete_scheduler_job(self: Any, job_id: str) -> Target:
-    """-> `m.scheduler.delete(job_id=...)`."""
-    return Target("scheduler", "delete", {"job_id": job_id}, shape=nothing)
+    """-> `m.scheduler.delete(job_id=..., user_id=<the owner>)`."""
+    return Target("scheduler", "delete", {"job_id": job_id, "user_id": _job_user(self, job_id)}, shape=nothing)
 
 
 def _update_scheduler_job(self: Any, /, job_id: str, **kwargs: Any) -> Target:
-    """-> `m.scheduler.update(job_id=..., message=..., schedule=..., title=...)` (other keys are ignored,
-    as in the official SDK)."""
+    """-> `m.scheduler.update(job_id=..., message=..., schedule=..., title=..., user_id=<the owner>)` (other
+    keys are ignored, as in the official SDK)."""
     fields = {k: v for k, v in kwargs.items() if k in ("message", "schedule", "title")}
-    return Target("scheduler", "update", {"job_id": job_id, **fields})
+    return Target("scheduler", "update", {"job_id": job_id, **fields, "user_id": _job_user(self, job_id)})
 
 
 def _pause_scheduler_job(self: Any, job_id: str) -> Target:
-    """-> `m.scheduler.pause(job_id=...)`."""
-    return Target("scheduler", "pause", {"job_id": job_id})
+    """-> `m.scheduler.pause(job_id=..., user_id=<the owner>)`."""
+    return Target("scheduler", "pause", {"job_id": job_id, "user_id": _job_user(self, job_id)})
 
 
 def _resume_scheduler_job(self: Any, job_id: str) -> Target:
-    """-> `m.scheduler.resume(job_id=...)`."""
-    return Target("scheduler", "resume", {"job_id": job_id})
+    """-> `m.scheduler.resume(job_id=..., user_id=<the owner>)`."""
+    return Target("scheduler", "resume", {"job_id": job_id, "user_id": _job_user(self, job_id)})
 
 
 def _get_async_config(self: Any) -> Target:
@@ -593,6 +614,7 @@ class _FormationBase:
             cfg = FormationConfig(**kwargs)
         self._cfg = cfg
         self._timeout_ms = timeout_ms(cfg.timeout)
+        self._job_users: dict[str, str] = {}  # scheduler job id -> owner (see _get_scheduler_job)
         self._muxi = _muxi(cfg)
 
     @property
