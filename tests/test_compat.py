@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from muxi_sdk import errors as native_errors
 from muxi_sdk import webhooks as native_webhooks
 from muxi_sdk.compat import (
     AsyncFormationClient,
@@ -32,6 +33,7 @@ from muxi_sdk.compat import (
     ServerClient,
     ServerConfig,
 )
+from muxi_sdk.compat import errors as compat_errors
 from muxi_sdk.compat import webhook as compat_webhook
 from muxi_sdk.testing import FakeMuxi
 
@@ -987,3 +989,281 @@ def test_every_formation_method_runs_async(muxi_fake: FakeMuxi) -> None:
                 _remember(name, result, ids)
 
     asyncio.run(main())
+
+
+# ------------------------------------------------------------------------------------------ server methods
+
+
+def tarball(formation_id: str, version: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        data = f"id: {formation_id}\nversion: {version}\nagents: []\n".encode()
+        info = tarfile.TarInfo("formation.afs")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_every_server_method_runs_sync_and_async(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
+    s = muxi_fake.state
+    bundle = tmp_path / "b.tar.gz"
+    bundle.write_bytes(tarball("bot", "1.0.0"))
+    newer = tarball("bot", "1.0.1")
+    cfg = ServerConfig(url=muxi_fake.url, key_id=s.key_id, secret_key=s.secret_key)
+
+    with ServerClient(cfg) as srv:
+        assert srv.ping() == 4
+        assert srv.health()["status"] == "ok"
+        assert srv.deploy_formation("bot", {"bundle_path": str(bundle)})["formation_id"] == "bot"
+        assert srv.list_formations()["total"] == 1
+        assert srv.get_formation("bot")["status"] == "running"
+        assert isinstance(srv.get_formation_logs("bot", limit=5), dict)
+        assert isinstance(srv.get_server_logs(limit=5), str)
+        frames = list(srv.restart_formation_stream("bot"))
+        assert frames[-1]["event"] == "complete" and json.loads(frames[-1]["data"])["formation_id"] == "bot"
+        assert srv.stop_formation("bot")["status"] == "stopped"
+        assert list(srv.start_formation_stream("bot"))[-1]["event"] == "complete"
+        frames = list(srv.update_formation_stream("bot", newer))
+        assert {f["event"] for f in frames} <= {"progress", "complete"}
+        logs = srv.stream_formation_logs("bot")
+        first = next(logs)
+        assert first["event"] in ("connected", "log")
+        logs.close()
+        with pytest.raises(compat_errors.MuxiError):  # nothing to roll back to / no update running: typed
+            for _ in srv.rollback_formation_stream("nope"):
+                pass
+        assert srv.delete_formation("bot") is not None
+
+    async def main() -> None:
+        async with AsyncServerClient(cfg) as srv:
+            assert await srv.ping() == 4
+            assert (await srv.deploy_formation(bundle_path=str(bundle)))["formation_id"] == "bot"
+            assert (await srv.status())["formations"]["total"] == 1
+            frames = [f async for f in await srv.restart_formation_stream("bot")]
+            assert frames[-1]["event"] == "complete"
+            assert (await srv.restart_formation("bot"))["status"] == "running"
+            with pytest.raises(compat_errors.NotFoundError):
+                await srv.get_formation("nope")
+            await srv.delete_formation("bot")
+
+    asyncio.run(main())
+
+
+# ------------------------------------------------------------------------------------------ fixed behaviour
+
+
+def test_chat_without_stream_flag_returns_json(muxi_fake: FakeMuxi) -> None:
+    """The official chat() returned the raw SSE text (the runtime streams unless told `stream: false`)."""
+    with formation(muxi_fake) as f:
+        reply = f.chat({"message": "hello"}, user_id="alice")
+        assert reply["message"]["content"] == "Echo: hello"
+        assert reply["idempotency_key"] and reply["timestamp"] and reply["session_id"]
+        assert "request_id" in reply  # sync chat data carries request_id: null; it wins (setdefault), as officially
+        reply = f.chat({"message": "again", "stream": True, "user_id": "bob"})
+        assert isinstance(reply, dict) and reply["user_id"] == "bob"
+    chats = [r for r in muxi_fake.state.requests if r.path.endswith("/chat")]
+    assert all(json.loads(r.body)["stream"] is False for r in chats)
+
+
+def test_chat_files_are_decoded_from_base64(muxi_fake: FakeMuxi) -> None:
+    import base64
+
+    content = base64.b64encode(b"hello file").decode()
+    with formation(muxi_fake) as f:
+        f.chat(
+            {"message": "see file", "files": [{"filename": "a.txt", "content": content, "content_type": "text/plain"}]}
+        )
+    body = json.loads(muxi_fake.state.requests[-1].body)
+    assert body["files"][0]["content"] == content and body["files"][0]["filename"] == "a.txt"
+    with formation(muxi_fake) as f, pytest.raises(ValueError):
+        f.chat({"message": "x", "files": [{"filename": "a.txt", "content": "%%% not base64"}]})
+
+
+def test_secrets_create_and_get(muxi_fake: FakeMuxi) -> None:
+    """Official: set_secret PUT gave 404 for a new key and get_secret hit a route that does not exist."""
+    with formation(muxi_fake) as f:
+        assert f.set_secret("NEW_KEY", "v1") is None
+        assert f.get_secret("NEW_KEY")["key"] == "NEW_KEY"
+        assert f.set_secret("NEW_KEY", "v2") is None
+        assert f.delete_secret("NEW_KEY") is None
+        with pytest.raises(compat_errors.NotFoundError):
+            f.get_secret("NEW_KEY")
+
+
+def test_fire_trigger_wraps_data_and_accepts_the_wrapped_form(muxi_fake: FakeMuxi) -> None:
+    data = {"repository": "r", "issue": {"number": 7, "title": "t"}}
+    with formation(muxi_fake) as f:
+        out = f.fire_trigger("github-issue", data, async_mode=False, user_id="alice")
+        assert out["status"] == "completed" and "#7" in out["content"]
+        body = json.loads(muxi_fake.state.requests[-1].body)
+        assert body["data"] == data and body["use_async"] is False
+        out = f.fire_trigger("github-issue", {"data": data, "use_async": False})  # the usual workaround
+        assert out["status"] == "completed"
+        assert json.loads(muxi_fake.state.requests[-1].body)["data"] == data
+
+
+def test_scheduler_jobs_belong_to_their_user(muxi_fake: FakeMuxi) -> None:
+    with formation(muxi_fake) as f:
+        job = f.create_scheduler_job("recurring", "0 9 * * 1", "Weekly", "alice")
+        f.create_scheduler_job("recurring", "0 9 * * 2", "Other", "bob")
+        assert [j["id"] for j in f.get_scheduler_jobs("alice")["jobs"]] == [job["id"]]
+        assert f.update_scheduler_job(job["id"], title="W")["title"] == "W"
+        assert f.pause_scheduler_job(job["id"])["status"] == "PAUSED"
+        assert f.delete_scheduler_job(job["id"]) is None
+
+
+def test_users_use_the_client_key(muxi_fake: FakeMuxi) -> None:
+    """Official: /users/* with the admin key -> 401."""
+    with formation(muxi_fake) as f:
+        user = f.link_user_identifier("", ["alice@example.com"])
+        uid = user["muxi_user_id"]
+        assert f.link_user_identifier(uid, ["@alice"])["muxi_user_id"] == uid
+        ids = f.get_user_identifiers_for_user(uid)
+        assert {i["identifier"] if isinstance(i, dict) else i for i in ids["identifiers"]} >= {"@alice"}
+        assert f.resolve_user("@alice")["muxi_user_id"] == uid
+    assert all(
+        "x-muxi-admin-key" not in {k.lower() for k in r.headers} for r in muxi_fake.state.requests if "/users" in r.path
+    )
+
+
+# ------------------------------------------------------------------------------------------ errors
+
+
+def test_errors_are_official_and_native(muxi_fake: FakeMuxi) -> None:
+    s = muxi_fake.state
+    with formation(muxi_fake) as f:
+        with pytest.raises(compat_errors.NotFoundError) as nf:
+            f.get_agent("nope")
+        e = nf.value
+        assert isinstance(e, native_errors.NotFoundError) and isinstance(e, compat_errors.MuxiError)
+        assert (e.code, e.status_code) == ("AGENT_NOT_FOUND", 404)  # a string, not the whole error object
+        assert e.message == "Agent 'nope' not found"  # the server's message, not the reason phrase
+        assert isinstance(e.details, dict)
+        with pytest.raises(compat_errors.ValidationError) as bad:
+            f.get_sessions("alice", limit=5000)
+        assert bad.value.code == "INVALID_INPUT" and isinstance(bad.value, ValueError)  # caught before sending
+    wrong = FormationClient(url=muxi_fake.url, client_key="wrong", admin_key="wrong")
+    with pytest.raises(compat_errors.AuthenticationError) as auth:
+        wrong.get_status()
+    assert auth.value.code == "UNAUTHORIZED" and auth.value.status_code == 401
+    with pytest.raises(compat_errors.AuthenticationError):
+        next(iter(wrong.chat_stream({"message": "x"})))  # stream errors are raised, never swallowed
+    dead = FormationClient(url="http://127.0.0.1:9", client_key=s.client_key)
+    with pytest.raises(compat_errors.ConnectionError) as conn:
+        dead.health()
+    assert conn.value.code in ("CONNECTION_ERROR", "TIMEOUT") and isinstance(conn.value, native_errors.ConnectionError)
+
+
+def test_unsupported_and_stream_errors_keep_both_names(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.async_chat = False
+    with formation(muxi_fake) as f, pytest.raises(compat_errors.ServerError) as exc:
+        f.chat({"message": "later", "mode": "async", "webhook_url": "http://127.0.0.1:9/hook"})
+    assert isinstance(exc.value, native_errors.UnsupportedError) and exc.value.status_code == 501
+
+
+def test_errors_take_the_official_constructors() -> None:
+    e = compat_errors.NotFoundError("NOT_FOUND", "gone", 404)
+    assert (e.code, e.message, e.status_code, e.details) == ("NOT_FOUND", "gone", 404, {})
+    assert str(e).startswith("NOT_FOUND: gone")
+    r = compat_errors.RateLimitError("slow down", 429, retry_after=3, details={"x": 1})
+    assert (r.code, r.retry_after, r.details) == ("RATE_LIMITED", 3, {"x": 1})
+    c = compat_errors.ConnectionError("CONNECTION_ERROR", "refused", 0)
+    assert isinstance(c, native_errors.ConnectionError)
+    assert isinstance(compat_errors.map_error(500, "", "boom"), compat_errors.ServerError)
+    assert compat_errors.map_error(404, "", "x").code == "NOT_FOUND"
+    assert isinstance(compat_errors.map_error(429, "", "x", retry_after=2), compat_errors.RateLimitError)
+
+
+# ------------------------------------------------------------------------------------------ same answers
+
+
+VOLATILE = {
+    "request_id",
+    "idempotency_key",
+    "timestamp",
+    "uptime_seconds",
+    "seconds",
+    "since",
+    "memory_usage_mb",
+    "cpu_percent",
+    "last_activity",
+    "created_at",
+    "updated_at",
+    "session_id",
+    "processing_time_ms",
+    "total",
+}
+
+
+def scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
+
+
+PARITY = [
+    ("health", ()),
+    ("get_config", ()),
+    ("get_formation_info", ()),
+    ("get_agents", ()),
+    ("get_agent", ("assistant",)),
+    ("get_mcp_servers", ()),
+    ("get_mcp_server", ("web-search",)),
+    ("get_mcp_tools", ()),
+    ("get_secrets", ()),
+    ("get_llm_settings", ()),
+    ("get_overlord_config", ()),
+    ("get_overlord_soul", ()),
+    ("get_async_config", ()),
+    ("get_a2a_config", ()),
+    ("get_logging_config", ()),
+    ("get_logging_destinations", ()),
+    ("get_memory_config", ()),
+    ("get_scheduler_config", ()),
+    ("get_triggers", ()),
+    ("get_trigger", ("github-issue",)),
+    ("get_sops", ()),
+    ("get_sop", ("incident-response",)),
+    ("list_credential_services", ()),
+    ("get_sessions", ("alice",)),
+    ("get_requests", ("alice",)),
+    ("get_user_buffer", ("alice",)),
+    ("list_credentials", ("alice",)),
+]
+
+
+def test_same_answers_as_the_official_sdk(muxi_fake: FakeMuxi) -> None:
+    muxi = pytest.importorskip("muxi")
+    s = muxi_fake.state
+    keys = {"url": muxi_fake.url, "client_key": s.client_key, "admin_key": s.admin_key}
+    official, ours = muxi.FormationClient(**keys), FormationClient(**keys)
+    first = official.chat({"message": "hello", "stream": False, "session_id": "sess_p"}, user_id="alice")
+    assert scrub(ours.chat({"message": "hello", "session_id": "sess_p"}, user_id="alice")) == scrub(first)
+    for name, args in PARITY:
+        theirs, mine = getattr(official, name)(*args), getattr(ours, name)(*args)
+        assert set(mine) == set(theirs), name  # request_id / idempotency_key / timestamp merged the same way
+        assert scrub(mine) == scrub(theirs), name
+    assert scrub(ours.get_session("sess_p", "alice")) == scrub(official.get_session("sess_p", "alice"))
+    assert scrub(ours.get_session_messages("sess_p", "alice")) == scrub(
+        official.get_session_messages("sess_p", "alice")
+    )
+
+
+def test_same_stream_frames_as_the_official_sdk(muxi_fake: FakeMuxi) -> None:
+    muxi = pytest.importorskip("muxi")
+    s = muxi_fake.state
+    keys = {"url": muxi_fake.url, "client_key": s.client_key, "admin_key": s.admin_key}
+    theirs = list(muxi.FormationClient(**keys).chat_stream({"message": "same"}, user_id="alice"))
+    mine = list(FormationClient(**keys).chat_stream({"message": "same"}, user_id="alice"))
+    assert [f["event"] for f in mine] == [f["event"] for f in theirs]
+    assert [scrub(json.loads(f["data"])) for f in mine] == [scrub(json.loads(f["data"])) for f in theirs]
+    ui = {"event": "ui", "data": json.dumps({"ui": [{"type": "options"}]})}
+    assert compat_parse_ui(ui) == muxi.parse_ui_widgets(ui) == [{"type": "options"}]
+
+
+def compat_parse_ui(event: dict[str, Any]) -> Any:
+    from muxi_sdk.compat import parse_ui_widgets
+
+    return parse_ui_widgets(event)

@@ -135,6 +135,9 @@ _DIRECT: dict[type[_e.MuxiError], type[MuxiError]] = {
     _e.ConnectionError: ConnectionError,
     _e.MuxiError: MuxiError,
 }
+# Errors raised before sending (bad arguments, a missing key) are `ValueError`s, as in the official SDK, and
+# compat `ValidationError`s as well.
+_BASES: dict[type[_e.MuxiError], type[MuxiError]] = {_e.InvalidInputError: ValidationError, **_DIRECT}
 _COMBINED: dict[type[_e.MuxiError], type[MuxiError]] = {}
 
 
@@ -149,7 +152,7 @@ def _compat_class(cls: type[_e.MuxiError]) -> type[MuxiError]:
         return direct
     combined = _COMBINED.get(cls)
     if combined is None:
-        base = next(_DIRECT[k] for k in cls.__mro__ if k in _DIRECT)
+        base = next(_BASES[k] for k in cls.__mro__ if k in _BASES)
         try:
             combined = type(cls.__name__, (base, cls), {"__module__": __name__, "__qualname__": cls.__name__})
         except TypeError:  # no consistent MRO: the official-shaped class alone
@@ -159,9 +162,8 @@ def _compat_class(cls: type[_e.MuxiError]) -> type[MuxiError]:
 
 
 def translate(exc: _e.MuxiError) -> _e.MuxiError:
-    """`exc` as an instance of its compat class (same attributes); errors raised before sending stay as they
-    are (`InvalidInputError` is a `ValueError`, like the official SDK's missing-key errors)."""
-    if isinstance(exc, (MuxiError, _e.InvalidInputError)):
+    """`exc` as an instance of its compat class, with the same attributes."""
+    if isinstance(exc, MuxiError):
         return exc
     cls = _compat_class(type(exc))
     new = cls.__new__(cls)
