@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -115,6 +116,31 @@ def require_id(name: str, value: Any) -> str:
     return value
 
 
+_BAD_HEADER_CHAR = re.compile(r"[^\t\x20-\x7e]")
+_HEADER_ARGUMENT = {
+    USER_ID_HEADER: "user_id",
+    IDEMPOTENCY_HEADER: "idempotency_key",
+    CLIENT_KEY_HEADER: "client_key",
+    ADMIN_KEY_HEADER: "admin_key",
+}
+
+
+def _check_header_values(headers: Mapping[str, Any]) -> None:
+    """Header values must be printable ASCII strings: refuse the rest before sending, as InvalidInputError.
+
+    Otherwise a wrong type or non-ASCII text escapes from httpx as a bare TypeError / UnicodeEncodeError, and
+    a line break as a "connection error" that retries resend in vain. The value is never echoed (keys).
+    """
+    for name, value in headers.items():
+        if type(value) is str and _BAD_HEADER_CHAR.search(value) is None:
+            continue
+        arg = _HEADER_ARGUMENT.get(name)
+        what = f"{arg} (header {name})" if arg else f"header {name}"
+        if not isinstance(value, str):
+            raise errors.InvalidInputError(f"{what} must be a string, not {type(value).__name__}")
+        raise errors.InvalidInputError(f"{what} must be printable ASCII, without line breaks or control characters")
+
+
 def _query_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -206,6 +232,7 @@ class BaseSDK:
             headers.update(req.headers)
         if opts.http_headers:
             headers.update(opts.http_headers)
+        _check_header_values(headers)
         return headers
 
     def _timeout(self, op: Operation, opts: CallOptions, client_supplied: bool) -> Any:
