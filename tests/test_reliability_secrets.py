@@ -145,7 +145,7 @@ def test_secrets_never_appear_in_logs_reprs_or_errors(
         assert any(r.name == "muxi_sdk" for r in caplog.records)
 
 
-def test_secrets_in_user_supplied_headers_and_queries_are_redacted(fake: FakeMuxi) -> None:
+def test_secrets_in_user_supplied_headers_are_redacted(fake: FakeMuxi) -> None:
     fake.reset()
     capture = Capture()
     with Muxi(url=fake.url, client_key=CLIENT_KEY, user_id="u1", debug_logger=capture) as m:
