@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from muxi_sdk import Muxi
+from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
 
 from .helpers import ADMIN_KEY, CLIENT_KEY, PARTIAL_RUN, RECORDER, SKIP_REASON, URL, OperationRecorder
 
@@ -48,9 +48,20 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
         PARTIAL_RUN["value"] = True
 
 
+# Retries stay on (the live tier exercises them on the runtime's 5xx answers) but within a second, so the
+# known server-side failures below do not cost the default minute each.
+LIVE_RETRIES = RetryConfig("backoff", BackoffStrategy(initial_interval=50, max_interval=250, max_elapsed_time=1000))
+
+
 def _kwargs(overrides: dict[str, Any]) -> dict[str, Any]:
     hooks = [RECORDER, *overrides.pop("hooks", ())]
-    base: dict[str, Any] = {"url": URL, "client_key": CLIENT_KEY, "admin_key": ADMIN_KEY, "hooks": hooks}
+    base: dict[str, Any] = {
+        "url": URL,
+        "client_key": CLIENT_KEY,
+        "admin_key": ADMIN_KEY,
+        "hooks": hooks,
+        "retry_config": LIVE_RETRIES,
+    }
     base.update(overrides)
     return base
 
