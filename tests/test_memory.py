@@ -31,12 +31,12 @@ def test_add_list_delete_roundtrip(muxi_fake: FakeMuxi) -> None:
         assert headers["x-muxi-user-id"] == "alice" and "x-muxi-client-key" in headers
 
         listed = m.memory.list()
-        assert [x.id for x in listed.memories] == [mem.id] and listed.count == 1
-        assert m.memory.list(user_id="bob").count == 0  # memories are per user
+        assert [x.id for x in listed.items] == [mem.id] and len(listed) == 1 and not listed.has_next
+        assert len(m.memory.list(user_id="bob")) == 0  # memories are per user
 
         gone = m.memory.delete(memory_id=mem.id)
         assert gone.deleted == mem.id and gone.user_id == "alice"
-        assert m.memory.list().count == 0
+        assert len(m.memory.list()) == 0
         with pytest.raises(errors.NotFoundError) as info:
             m.memory.delete(memory_id=mem.id)
         assert info.value.code == "NOT_FOUND" and info.value.message == f"Memory {mem.id} not found"
@@ -45,13 +45,16 @@ def test_add_list_delete_roundtrip(muxi_fake: FakeMuxi) -> None:
 def test_list_paging_and_scopes(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client(user_id="alice") as m:
         ids = [m.memory.add(detail=f"fact {i}").id for i in range(5)]
-        page = m.memory.list(limit=2, offset=1)
-        assert [x.id for x in page.memories] == [ids[3], ids[2]]  # newest first
-        shared = m.memory.add(detail="office closes at 6", scope="formation")
-        assert [x.id for x in m.memory.list(scopes=["formation"]).memories] == [shared.id]
-        assert m.memory.list(scopes="user", limit=100).count == 5
+        page = m.memory.list(limit=2)
+        assert [x.id for x in page.items] == [ids[4], ids[3]] and page.has_next  # newest first
+        second = page.next()
+        assert second is not None and [x.id for x in second.items] == [ids[2], ids[1]]
+        assert [x.id for x in m.memory.list(limit=2)] == ids[::-1]  # iterating walks every page
         req = [r for r in muxi_fake.state.requests if r.path == "/v1/memories"][-1]
         assert (req.method, req.headers["x-muxi-user-id"]) == ("GET", "alice")
+        shared = m.memory.add(detail="office closes at 6", scope="formation")
+        assert [x.id for x in m.memory.list(scopes=["formation"]).items] == [shared.id]
+        assert len(m.memory.list(scopes="user", limit=100)) == 5
 
 
 def test_ingestion_and_duplicates(muxi_fake: FakeMuxi) -> None:
@@ -74,7 +77,6 @@ def test_validation_before_sending(muxi_fake: FakeMuxi) -> None:
             lambda: m.memory.add(detail="x", scope="galaxy"),  # type: ignore[arg-type]
             lambda: m.memory.list(limit=0),
             lambda: m.memory.list(limit=101),
-            lambda: m.memory.list(offset=-1),
             lambda: m.memory.list(scopes=["user", "planet"]),
             lambda: m.memory.delete(memory_id=""),
             lambda: m.memory.clear_session_buffer(session_id=".."),
@@ -135,7 +137,7 @@ def test_admin_views_and_keys(muxi_fake: FakeMuxi) -> None:
             client_only.memory.stats()
         assert client_only.memory.get_buffer().user_id == "alice"  # dual: the client key will do
     with muxi_fake.client(client_key=None, user_id="alice") as admin_only:
-        assert admin_only.memory.list().count == 0  # dual: the admin key will do (user still required)
+        assert len(admin_only.memory.list()) == 0  # dual: the admin key will do (user still required)
         assert "x-muxi-admin-key" in _last(muxi_fake, "/v1/memories")[0]
 
 
@@ -146,7 +148,7 @@ def test_server_errors_are_typed(muxi_fake: FakeMuxi) -> None:
             m.memory.clear_all_buffers(retries=None)
         assert info.value.status_code == 500
         muxi_fake.state.table("memory_settings")["persistent"] = False
-        assert m.memory.list().count == 0
+        assert len(m.memory.list()) == 0
         with pytest.raises(errors.ServerError) as unavailable:
             m.memory.add(detail="x", retries=None)
         assert unavailable.value.status_code == 503
@@ -173,7 +175,9 @@ async def test_async_twins(muxi_fake: FakeMuxi) -> None:
         assert (await m.memory.config_async()).buffer
         mem = await m.memory.add_async(type="fact", detail="Carol lives in Lisbon")
         assert isinstance(mem, Memory)
-        assert [x.id for x in (await m.memory.list_async(limit=5)).memories] == [mem.id]
+        page = await m.memory.list_async(limit=5)
+        assert [x.id for x in page.items] == [mem.id]
+        assert [x.id async for x in page] == [mem.id]
         assert (await m.memory.delete_async(memory_id=mem.id)).deleted == mem.id
         reply = await m.chat.send_async(message="hello")
         assert (await m.memory.get_buffer_async()).total_messages == 2

@@ -20,13 +20,16 @@ from .models.memory import (
     MemoryList,
     MemoryScope,
 )
+from .models.memory import Memory as MemoryRecord
 from .utils.inputs import body_dict, validate_input
 from .utils.operation import Call, Operation, RequestInput
+from .utils.pagination import Page, PageSpec, paginated
 from .utils.serializers import json_body
 
 _TAGS = ("memory",)
 CONFIG = Operation("memory_config", "GET", "/memory", "admin", MemoryConfig, user="none", tags=_TAGS)
 LIST = Operation("memory_list", "GET", "/memories", "dual", MemoryList, user="required", tags=_TAGS)
+LIST_PAGES = PageSpec("$.memories[*]", MemoryRecord, offset_param="offset", key="$.id", default_limit=10, max_limit=100)
 ADD = Operation(
     "memory_add", "POST", "/memories", "dual", MemoryCreated, user="required", request=MemoryCreate, tags=_TAGS
 )
@@ -58,15 +61,6 @@ def _scopes_query(scopes: str | Sequence[str] | None) -> str | None:
     return ",".join(items)
 
 
-def _bounded(name: str, value: int | None, low: int, high: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        span = f"{low}..{high}" if high is not None else f">= {low}"
-        raise InvalidInputError(f"{name} must be an int in {span}, got {value!r}")
-    return value
-
-
 class Memory(BaseSDK):
     """Memories and the conversation buffer (`/v1/memories`, `/v1/memory/...`).
 
@@ -83,21 +77,17 @@ class Memory(BaseSDK):
         *,
         user_id: str | None = None,
         limit: int | None = None,
-        offset: int | None = None,
         scopes: str | Sequence[str] | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[MemoryList]:
-        """The user's memories, newest first (`GET /v1/memories`).
+    ) -> Call[Page[MemoryRecord]]:
+        """The user's memories, newest first, `limit` (1..100, default 10) per page (`GET /v1/memories`).
 
-        `limit` is 1..100 (server default 10), `offset` skips that many; `scopes` narrows to some of
-        `user`, `group`, `formation` (default: every scope the user can read).
+        Returns a `Page`: `.items`, `.has_next`, `.next()`; iterating it walks every page (`limit`/`offset`
+        on the wire). `scopes` narrows to some of `user`, `group`, `formation` (default: every scope the user
+        can read).
         """
-        query = {
-            "limit": _bounded("limit", limit, 1, 100),
-            "offset": _bounded("offset", offset, 0, None),
-            "scopes": _scopes_query(scopes),
-        }
-        return Call(LIST, RequestInput(query=query, user_id=user_id), call_options(options))
+        request = RequestInput(query={"scopes": _scopes_query(scopes)}, user_id=user_id)
+        return paginated(self, LIST, LIST_PAGES, request, call_options(options), limit)
 
     def _add(
         self,
