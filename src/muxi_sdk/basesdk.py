@@ -381,6 +381,8 @@ def _transport_error(exc: Exception, request: httpx.Request, attempts: int) -> E
 def _parse(op: Operation, response: httpx.Response, attempts: int, elapsed_ms: float) -> Any:
     """Unwrap the envelope, validate `data` into the operation's model, attach the response metadata."""
     status = response.status_code
+    if op.response is str and not op.envelope:  # text answers (server logs, ping): any body is the answer
+        return response.text
     raw = response.content
     body: Any
     if not raw:

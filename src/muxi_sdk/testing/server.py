@@ -66,6 +66,7 @@ class FakeMuxi:
         s = self.state
         return {
             "url": self.url,
+            "server_url": self.url,
             "client_key": s.client_key,
             "admin_key": s.admin_key,
             "key_id": s.key_id,
