@@ -204,7 +204,7 @@ async def test_memory_async(amuxi: Muxi) -> None:
 
 @pytest.mark.xfail(strict=True, raises=ServerError, reason=SQLITE_MEMORIES)
 def test_memory_list(muxi: Muxi) -> None:
-    assert isinstance(muxi.memory.list(limit=10).memories, list)
+    assert isinstance(muxi.memory.list(limit=10).items, list)
 
 
 @pytest.mark.xfail(strict=True, raises=ServerError, reason=SQLITE_MEMORIES)
