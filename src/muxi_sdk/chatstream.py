@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Union
 
 from httpx_sse import ServerSentEvent
+from pydantic import Field
 from typing_extensions import TypedDict
 
 from .basesdk import type_adapter
@@ -16,7 +17,12 @@ from .models.chat import (
     CompletedEvent,
     ContentEvent,
     DoneEvent,
+    ErrorEvent,
+    PlanningEvent,
+    ProgressEvent,
+    ThinkingEvent,
     TokenEvent,
+    ToolCallEvent,
     UIEvent,
     UnknownEvent,
 )
@@ -25,8 +31,18 @@ from .utils.eventstreaming import EventStream, EventStreamAsync
 _token_adapter = type_adapter(TokenEvent)
 
 
+# The fast path: the frame shapes the runtime sends, discriminated by the `type` string inside pydantic-core
+# (TokenEvent's callable discriminator calls back into Python for every frame). Anything else - an unknown
+# type, no type, another shape - fails here and takes the tolerant path of `decode_chat_event`, which decides
+# exactly as before.
+_KnownToken = Annotated[
+    Union[ProgressEvent, ThinkingEvent, PlanningEvent, ToolCallEvent, ContentEvent, CompletedEvent, ErrorEvent],
+    Field(discriminator="type"),
+]
+
+
 class _TokenFrame(TypedDict):
-    token: TokenEvent
+    token: _KnownToken
 
 
 # Parsing and validating the frame in one pass (pydantic-core) beats json.loads + validate by ~25 %.
