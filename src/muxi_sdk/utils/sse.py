@@ -48,12 +48,29 @@ class SSEDecoder:
             buf, hold = buf[:-1], b"\r"
         if b"\r" in buf:
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        out: list[ServerSentEvent] = []
+        if b"\n\n" in buf:
+            # Whole blocks (lines + the blank line ending them). The usual frame, one `data:` line, is
+            # dispatched without going line by line; every other block takes the general path.
+            blocks = buf.split(b"\n\n")
+            buf = blocks.pop()
+            for block in blocks:
+                if block[:5] == b"data:" and not self._has_data and not self._event and b"\n" not in block:
+                    value = block[6:] if block[5:6] == b" " else block[5:]
+                    out.append(
+                        ServerSentEvent("message", value.decode("utf-8", "replace"), self.last_event_id, self.retry)
+                    )
+                else:
+                    lines = block.split(b"\n")
+                    lines.append(b"")
+                    self._process(lines, out)
         lines = buf.split(b"\n")
         self._pending = lines.pop() + hold
-        return self._process(lines)
+        return self._process(lines, out)
 
-    def _process(self, lines: list[bytes]) -> list[ServerSentEvent]:
-        out: list[ServerSentEvent] = []
+    def _process(self, lines: list[bytes], out: list[ServerSentEvent] | None = None) -> list[ServerSentEvent]:
+        if out is None:
+            out = []
         for line in lines:
             if not line:
                 if self._has_data:
