@@ -33,7 +33,7 @@ from muxi_sdk.models.sessions import Session
 from muxi_sdk.utils.eventstreaming import EventStream
 from muxi_sdk.utils.operation import Operation
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),

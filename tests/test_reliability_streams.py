@@ -196,7 +196,7 @@ def _abandon_many_sync(muxi_fake: FakeMuxi, count: int) -> None:
         assert len(pool_of(client).connections) <= 2
         started = time.monotonic()
         assert m.chat.send(message="still fine").text == "Echo: still fine"
-        assert time.monotonic() - started < 0.4  # no waiting for a connection
+        assert time.monotonic() - started < 1.0  # no waiting for a connection (a leak: PoolTimeout at 0.5 s)
     client.close()
 
 
@@ -211,7 +211,7 @@ async def _abandon_many_async(muxi_fake: FakeMuxi, count: int) -> None:
             assert len(pool_of(client).connections) <= 2
             started = time.monotonic()
             assert (await m.chat.send_async(message="still fine")).text == "Echo: still fine"
-            assert time.monotonic() - started < 0.4
+            assert time.monotonic() - started < 1.0
     await client.aclose()
 
 
