@@ -316,7 +316,7 @@ class BaseSDK:
             status = response.status_code
             log.debug("%s %s -> %d in %.1f ms", request.method, redact_url(str(request.url)), status, elapsed_ms)
             if status >= 400 or status < 200:
-                if state and state.status_retryable(status):
+                if state and state.status_retryable(status, op.replay_safe):
                     wait = state.delay(errors.parse_retry_after(response.headers), time.monotonic())
                     if wait is not None:
                         log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)

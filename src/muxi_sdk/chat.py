@@ -55,7 +55,6 @@ AUDIO = Operation(
     "/audiochat",
     "client",
     ChatResponse,
-    idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
     tags=("chat",),
 )
@@ -65,7 +64,6 @@ AUDIO_STREAM = Operation(
     "/audiochat",
     "client",
     stream=True,
-    idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
     tags=("chat",),
 )
@@ -97,7 +95,8 @@ class ChatOptions(RequestOptions, total=False):
 
 
 _FIELDS = frozenset(ChatOptions.__annotations__) - frozenset(RequestOptions.__annotations__)
-_AUDIO_FIELDS = frozenset({"user_id", "session_id", "agent_id", "request_id", "idempotency_key"})
+# No idempotency key: the runtime does not deduplicate /audiochat, so promising replay would be a lie.
+_AUDIO_FIELDS = frozenset({"user_id", "session_id", "agent_id", "request_id"})
 
 
 def _chat_call(

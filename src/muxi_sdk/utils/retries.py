@@ -10,6 +10,8 @@ import httpx
 
 # 408 and 425 are "try again"; 501 is deliberately absent: retrying cannot make it work.
 DEFAULT_RETRY_STATUSES: frozenset[int] = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Statuses that say the request was turned away before it ran.
+UNPROCESSED_STATUSES: frozenset[int] = frozenset({408, 425, 429, 503})
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class RetryConfig:
         object.__setattr__(self, "status_codes", frozenset(self.status_codes))
 
 
-DEFAULT_RETRY_CONFIG = RetryConfig()
+# Four retries (0.5, 1, 2, 4 s apart, or as Retry-After says) within a minute: a dead endpoint fails in
+# seconds, not after a minute of silent retrying.
+DEFAULT_RETRY_CONFIG = RetryConfig(max_retries=4)
 NO_RETRIES = RetryConfig("none")
 
 # Errors raised before a single byte of the request could reach the server: always safe to resend.
@@ -91,8 +95,15 @@ class RetryState:
             return None
         return wait
 
-    def status_retryable(self, status: int) -> bool:
-        return self.config.strategy != "none" and status in self.config.status_codes
+    def status_retryable(self, status: int, replay_safe: bool = True) -> bool:
+        """A retryable status; for a request that could run twice, only one that says it was not processed.
+
+        A 500 may come after the write happened, so a POST the server does not deduplicate is not resent on
+        it; 408/425/429/503 mean the request was turned away, so resending cannot run it twice.
+        """
+        if self.config.strategy == "none" or status not in self.config.status_codes:
+            return False
+        return replay_safe or status in UNPROCESSED_STATUSES
 
     def error_retryable(self, exc: Exception, replay_safe: bool) -> bool:
         """Transport errors: retry if nothing was sent, or if resending cannot run the operation twice."""
