@@ -14,7 +14,10 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Concatenate, ParamSpec
+
+from typing_extensions import Self
 
 from ..sdk import Muxi
 from ..utils.retries import BackoffStrategy, RetryConfig
@@ -204,3 +207,45 @@ def debug_logger(debug: bool, logger: logging.Logger | None) -> logging.Logger |
 def timeout_ms(timeout: float | None) -> int | None:
     """Official `timeout` (seconds, JSON calls only; 0/None: the default 30 s)."""
     return int((timeout or 30) * 1000)
+
+
+class ClientShell:
+    """What every compat client shares: the `Muxi` underneath, its repr, and (in the subclasses) closing."""
+
+    _muxi: Muxi
+
+    @property
+    def muxi(self) -> Muxi:
+        """The `Muxi` client underneath: use it to move to the native API one call at a time."""
+        return self._muxi
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._muxi!r})"
+
+
+class SyncClientShell(ClientShell):
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._muxi.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncClientShell(ClientShell):
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._muxi.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

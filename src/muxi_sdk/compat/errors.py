@@ -103,9 +103,7 @@ class ConnectionError(MuxiError, _e.ConnectionError):
         super().__init__(code, message, status_code, details, **kw)
 
 
-def map_error(
-    status: int, code: str, message: str, details: Any = None, retry_after: float | None = None
-) -> MuxiError:
+def map_error(status: int, code: str, message: str, details: Any = None, retry_after: float | None = None) -> MuxiError:
     """The compat error for an HTTP status, as the official `muxi.errors.map_error` builds it."""
     if status == 429:
         return RateLimitError(message or "Too Many Requests", status, retry_after=retry_after, details=details)

@@ -16,12 +16,14 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from ..errors import InvalidInputError
 from ..sdk import Muxi
 from ._shim import (
+    AsyncClientShell,
+    ClientShell,
+    SyncClientShell,
     Target,
     async_method,
     chat_frame,
@@ -608,7 +610,7 @@ _SPECS = {
 """Every official `FormationClient` method and the spec it maps to (docs/migrating.md lists the targets)."""
 
 
-class _FormationBase:
+class _FormationBase(ClientShell):
     def __init__(self, cfg: FormationConfig | None = None, **kwargs: Any) -> None:
         if cfg is None:
             cfg = FormationConfig(**kwargs)
@@ -617,29 +619,9 @@ class _FormationBase:
         self._job_users: dict[str, str] = {}  # scheduler job id -> owner (see _get_scheduler_job)
         self._muxi = _muxi(cfg)
 
-    @property
-    def muxi(self) -> Muxi:
-        """The `Muxi` client underneath: use it to move to the native API one call at a time."""
-        return self._muxi
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._muxi!r})"
-
-
-class FormationClient(_FormationBase):
+class FormationClient(_FormationBase, SyncClientShell):
     """Drop-in for the official `muxi.FormationClient` (sync), backed by `Muxi`."""
-
-    def close(self) -> None:
-        """Close the HTTP connections."""
-        self._muxi.close()
-
-    def __enter__(self) -> FormationClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     health = sync_method(_health)
     get_status = sync_method(_get_status)
@@ -710,21 +692,9 @@ class FormationClient(_FormationBase):
     resolve_user = sync_method(_resolve_user)
 
 
-class AsyncFormationClient(_FormationBase):
+class AsyncFormationClient(_FormationBase, AsyncClientShell):
     """Drop-in for the official `muxi.AsyncFormationClient`, backed by `Muxi`. Stream methods are awaited
     for an async generator: `async for event in await client.chat_stream({...}): ...`."""
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self._muxi.aclose()
-
-    async def __aenter__(self) -> AsyncFormationClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     health = async_method(_health)
     get_status = async_method(_get_status)

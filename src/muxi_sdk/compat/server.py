@@ -10,12 +10,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from ..errors import InvalidInputError
 from ..sdk import Muxi
-from ._shim import Target, async_method, debug_logger, dump, named_frame, retry_config, sync_method, timeout_ms
+from ._shim import (
+    AsyncClientShell,
+    ClientShell,
+    SyncClientShell,
+    Target,
+    async_method,
+    debug_logger,
+    dump,
+    named_frame,
+    retry_config,
+    sync_method,
+    timeout_ms,
+)
 
 __all__ = ["AsyncServerClient", "ServerClient", "ServerConfig"]
 
@@ -153,9 +164,7 @@ def _deploy_formation_stream(
     return Target("formations", "deploy_stream", kwargs, frame=named_frame())
 
 
-def _update_formation_stream(
-    self: Any, formation_id: str, payload: Any = None, *, bundle_path: Any = None
-) -> Target:
+def _update_formation_stream(self: Any, formation_id: str, payload: Any = None, *, bundle_path: Any = None) -> Target:
     """-> `m.formations.update_stream(...)`, each event as `{"event", "data"}`."""
     bundle, version = _bundle(payload, bundle_path)
     kwargs = {"formation_id": formation_id, "bundle": bundle, "version": version}
@@ -166,7 +175,7 @@ def _lifecycle_stream(method: str) -> Any:
     def spec(self: Any, formation_id: str) -> Target:
         return Target("formations", method, {"formation_id": formation_id}, frame=named_frame())
 
-    spec.__doc__ = f"-> `m.formations.{method}(formation_id=...)`, each event as `{{\"event\", \"data\"}}`."
+    spec.__doc__ = f'-> `m.formations.{method}(formation_id=...)`, each event as `{{"event", "data"}}`.'
     return spec
 
 
@@ -206,7 +215,7 @@ _SPECS = {
 """Every official `ServerClient` method and the spec it maps to."""
 
 
-class _ServerBase:
+class _ServerBase(ClientShell):
     def __init__(self, cfg: ServerConfig | None = None, **kwargs: Any) -> None:
         if cfg is None:
             cfg = ServerConfig(**kwargs)
@@ -214,29 +223,10 @@ class _ServerBase:
         self._timeout_ms = timeout_ms(cfg.timeout)
         self._muxi = _muxi(cfg)
 
-    @property
-    def muxi(self) -> Muxi:
-        """The `Muxi` client underneath (`.server`, `.formations`)."""
-        return self._muxi
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._muxi!r})"
-
-
-class ServerClient(_ServerBase):
+class ServerClient(_ServerBase, SyncClientShell):
     """Drop-in for the official `muxi.ServerClient` (sync), backed by `Muxi`. `with` closes it (the official
     client's `__exit__` closed nothing)."""
-
-    def close(self) -> None:
-        self._muxi.close()
-
-    def __enter__(self) -> ServerClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     ping = sync_method(_ping)
     health = sync_method(_health)
@@ -261,19 +251,8 @@ class ServerClient(_ServerBase):
     stream_formation_logs = sync_method(_stream_formation_logs)
 
 
-class AsyncServerClient(_ServerBase):
+class AsyncServerClient(_ServerBase, AsyncClientShell):
     """Drop-in for the official `muxi.AsyncServerClient`, backed by `Muxi`."""
-
-    async def aclose(self) -> None:
-        await self._muxi.aclose()
-
-    async def __aenter__(self) -> AsyncServerClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     ping = async_method(_ping)
     health = async_method(_health)
@@ -303,5 +282,3 @@ for _cls in (ServerClient, AsyncServerClient):
         _m = _cls.__dict__[_name]
         _m.__name__ = _name
         _m.__qualname__ = f"{_cls.__name__}.{_name}"
-
-
