@@ -187,7 +187,11 @@ def record_audit(
     status_code: int = 200,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append an entry shaped like the runtime's `AuditLogger.log_from_request` (for admin changes)."""
+    """Append an entry shaped like the runtime's `AuditLogger.log_from_request` (for admin changes).
+
+    The fake records secret changes here, as the runtime's audit route documents. The runtime itself
+    (1.20260928.0) never calls `log_from_request`, so its log only ever holds the `audit.cleared` entry.
+    """
     entry: dict[str, Any] = {
         "timestamp": datetime.now(timezone.utc).isoformat(),
         "request_id": nanoid("req_"),
