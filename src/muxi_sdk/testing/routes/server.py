@@ -694,10 +694,14 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         return _ok({"formation_id": formation_id, "logs": out, "total_lines": totals})
 
     def follow(formation_id: str, which: str) -> Response:
+        # Count the existing lines before "connected" goes out: a line written as soon as the client sees
+        # "connected" must be followed, not mistaken for history.
+        with state.lock:
+            seen_at_connect = len(record_of(formation_id)["logs"][which])
+
         async def frames() -> AsyncIterator[bytes]:
+            seen = seen_at_connect
             yield _sse("connected", {"formation_id": formation_id})
-            with state.lock:
-                seen = len(record_of(formation_id)["logs"][which])
             quiet = 0.0
             while True:
                 await asyncio.sleep(FOLLOW_POLL_S)
