@@ -135,9 +135,11 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         faults = self.faults
+        # Take the queued fault before sleeping: a request that times out while still asleep here must not
+        # consume a fault queued for a later request.
+        fault = faults.take(scope["path"])
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
-        fault = faults.take(scope["path"])
         if fault is not None:
             await _send_fault(fault, send)
             return
