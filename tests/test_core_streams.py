@@ -318,7 +318,7 @@ def test_retried_stream_error_responses_are_released(muxi_fake: FakeMuxi) -> Non
 
 
 async def test_retried_stream_error_responses_are_released_async(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.faults.fail_next(3, 502)
+    muxi_fake.faults.fail_next(3, 429)  # turned away: safe to resend a stream
     client = tight_async_client()
     async with muxi_fake.client(user_id="u1", async_client=client) as m:
         async with m.chat.stream_async(message="hi", retries=FAST) as events:
