@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._version import __openapi_doc_version__, __title__, __user_agent__, __version__
+from ._version import __openapi_doc_version__, __title__
 from .sdk import Muxi
 from .types import UNSET
 from .utils.retries import BackoffStrategy, RetryConfig
@@ -20,15 +20,22 @@ from .utils.retries import BackoffStrategy, RetryConfig
 if TYPE_CHECKING:
     from . import errors, models, webhooks
     from ._hooks import HookContext, SDKHooks
+    from ._version import __user_agent__, __version__
     from .errors import MuxiError
     from .models.shared import ResponseMeta
     from .utils.eventstreaming import EventStream, EventStreamAsync
 
-VERSION = __version__
+    VERSION = __version__
+    USER_AGENT = __user_agent__
+
 OPENAPI_DOC_VERSION = __openapi_doc_version__
-USER_AGENT = __user_agent__
 
 _LAZY: dict[str, tuple[str, str | None]] = {
+    # the version is read from package metadata on first use (importlib.metadata costs ~10 ms to import)
+    "__version__": ("muxi_sdk._version", "__version__"),
+    "VERSION": ("muxi_sdk._version", "__version__"),
+    "__user_agent__": ("muxi_sdk._version", "__user_agent__"),
+    "USER_AGENT": ("muxi_sdk._version", "__user_agent__"),
     "errors": ("muxi_sdk.errors", None),
     "models": ("muxi_sdk.models", None),
     "webhooks": ("muxi_sdk.webhooks", None),

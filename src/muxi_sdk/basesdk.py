@@ -7,7 +7,6 @@ so a method and its `_async` twin share every line except the send.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import re
@@ -21,12 +20,10 @@ from urllib.parse import quote
 import httpx
 from typing_extensions import TypedDict
 
-from . import errors
+from . import _version, errors
 from ._hooks import HookContext
-from ._version import __user_agent__, __version__
 from .models.shared import ResponseMeta
 from .types import UNSET, OptionalNullable
-from .utils.eventstreaming import AsyncStreamContext
 from .utils.logger import NoOpLogger, redact_headers, redact_url
 from .utils.operation import Call, Operation, RequestInput
 from .utils.retries import RetryConfig, RetryState
@@ -42,17 +39,22 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
     from .sdkconfiguration import SDKConfiguration
+    from .utils.eventstreaming import AsyncStreamContext
 
 T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
 SDK = TypeVar("SDK", bound="BaseSDK")
 
-_SDK_HEADERS = {
-    "User-Agent": __user_agent__,
-    "X-Muxi-SDK": f"python/{__version__}",
-    "X-Muxi-Client": f"python/{__version__}",
-}
+@functools.cache
+def _sdk_headers() -> dict[str, str]:
+    """The SDK's identification headers (built on first use: the version comes from package metadata)."""
+    version = _version.__version__
+    return {
+        "User-Agent": _version.__user_agent__,
+        "X-Muxi-SDK": f"python/{version}",
+        "X-Muxi-Client": f"python/{version}",
+    }
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ class BaseSDK:
 
     def _headers(self, op: Operation, req: RequestInput, opts: CallOptions, url: httpx.URL) -> dict[str, str]:
         cfg = self.sdk_configuration
-        headers = dict(_SDK_HEADERS)
+        headers = dict(_sdk_headers())
         headers["Accept"] = req.accept or ("text/event-stream" if op.stream else "application/json")
         if cfg.app:
             headers["X-Muxi-App"] = cfg.app
@@ -496,6 +498,8 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
             except httpx.TransportError as exc:
                 result = exc
         elif type(action) is _Sleep:
+            import asyncio  # here, not at module level: `import muxi_sdk` stays light
+
             await asyncio.sleep(action.seconds)
         elif type(action) is _ReadAndClose:
             try:
@@ -554,6 +558,8 @@ def async_stream_op(
 
     @functools.wraps(builder)
     def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
+        from .utils.eventstreaming import AsyncStreamContext  # loaded with the first stream, not at import
+
         call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
         return AsyncStreamContext(lambda: self._execute_async(call))
 

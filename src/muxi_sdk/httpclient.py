@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -93,6 +92,8 @@ class ClientPool:
         client, self._async_client = self._async_client, None
         if client is None or self.async_client_supplied:
             return
+        import asyncio  # only when an async client was used (so asyncio is loaded already)
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:
