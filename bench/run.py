@@ -342,6 +342,14 @@ def report(results: list[Result], out_dir: Path, quick: bool) -> str:
     lines.append(f"| cold import | {fmt(imp)} of httpx + pydantic | | {vs_official} | ≤ 1.3× httpx + pydantic |")
     if imp:
         plot.append(("import\n(vs httpx+pydantic)", imp))
+    lines += [
+        "",
+        "Notes: every figure is a median over interleaved rounds on a shared 2-core machine; compare ratios",
+        "within one run, not absolute µs across runs. Client CPU is this process's CPU time (servers run in",
+        "their own processes). The official SDK's `chat_stream` yields the raw `data` strings without decoding",
+        "them, while muxi-sdk yields validated, typed events; the `official muxi + json.loads` row does the same",
+        "amount of decoding as the floor and is the like-for-like comparison.",
+    ]
     text = "\n".join(lines) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "results.md").write_text(text)
