@@ -7,19 +7,18 @@ server: answers carry the runtime's masked preview.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import require, user_id
+from ..auth import require
 from ..envelope import APIError, nanoid, ok, validation_error
 from ..state import FakeState
+from ._common import now_iso, require_user
 from .chat import read_json
 
-USER_REQUIRED = "X-Muxi-User-ID header is required"
 _PRIORITY = ("token", "access_token", "api_key", "password", "key", "secret")
 
 
@@ -61,10 +60,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
 
     def caller(request: Request) -> str:
         require(request, state, "dual")
-        user = user_id(request, None)
-        if not user:
-            raise APIError(400, USER_REQUIRED)
-        return user
+        return require_user(request)
 
     def owned(request: Request, user: str) -> dict[str, Any]:
         credential_id = request.path_params["credential_id"]
@@ -100,7 +96,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         service = body["service"].lower().strip()
         if " " in service:
             raise APIError(400, "Service name cannot contain spaces", "VALIDATION_ERROR")
-        now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+        now = now_iso()
         credential_id = nanoid("cred_", 16)
         record: dict[str, Any] = {
             "credential_id": credential_id,

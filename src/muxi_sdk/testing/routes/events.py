@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 from ..auth import require, user_id
 from ..engine import split_tokens
 from ..state import FakeState
-from .sessions import require_user
+from ._common import require_user
 
 Frame = tuple[str, dict[str, Any]]
 

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import require, user_id
+from ..auth import require
 from ..envelope import APIError, nanoid, ok, validation_error
 from ..state import FakeState
+from ._common import dual_user, now_iso, query_int, require_user
 from .chat import read_json
 
-USER_REQUIRED = "X-Muxi-User-ID header is required"
-USER_REQUIRED_CLIENT = "X-Muxi-User-ID header is required when using client API key"
 NO_PERSISTENT = "Persistent memory not configured"
 _SCOPES = ("user", "group", "formation")
 
@@ -38,29 +37,6 @@ def _settings(state: FakeState) -> dict[str, Any]:
     return state.table("memory_settings", lambda: {"persistent": True, "clear_all_broken": False})  # type: ignore[no-any-return]
 
 
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _int_query(request: Request, name: str, default: int, low: int, high: int | None) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise validation_error(
-            (name, "Input should be a valid integer, unable to parse string as an integer", "integer", "int_parsing")
-        ) from None
-    if value < low:
-        raise validation_error(
-            (name, f"Input should be greater than or equal to {low}", "integer", "greater_than_equal")
-        )
-    if high is not None and value > high:
-        raise validation_error((name, f"Input should be less than or equal to {high}", "integer", "less_than_equal"))
-    return value
-
-
 def _buffer_sessions(state: FakeState, user: str | None, session_id: str | None = None) -> list[dict[str, Any]]:
     sessions = state.table("sessions")
     return [
@@ -68,6 +44,15 @@ def _buffer_sessions(state: FakeState, user: str | None, session_id: str | None 
         for s in list(sessions.values())
         if s.get("user_id") == user and (session_id is None or s.get("session_id") == session_id)
     ]
+
+
+def _empty_buffers(sessions: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    """Empty the sessions that hold messages (call under the state lock): (messages, sessions) cleared."""
+    full = [s for s in sessions if s.get("messages")]
+    cleared = sum(len(s["messages"]) for s in full)
+    for s in full:
+        s["messages"] = []
+    return cleared, len(full)
 
 
 def _size_kb(messages: list[Any]) -> float:
@@ -79,20 +64,6 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def routes(state: FakeState) -> list[BaseRoute]:
-    def require_user(request: Request) -> str:
-        user = user_id(request, None)
-        if not user:
-            raise APIError(400, USER_REQUIRED)
-        return user
-
-    def buffer_user(request: Request) -> str | None:
-        """Buffer clears: the client key needs a user; the admin key may omit it (then nothing matches)."""
-        kind = require(request, state, "dual")
-        user = user_id(request, None)
-        if kind == "client" and not user:
-            raise APIError(400, USER_REQUIRED_CLIENT)
-        return user
-
     async def memory_config(request: Request) -> Response:
         require(request, state, "admin")
         config = state.table("memory_config", lambda: json.loads(json.dumps(DEFAULT_MEMORY_CONFIG)))
@@ -125,22 +96,19 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 500, "Failed to clear buffers: type object 'APIEventType' has no attribute 'MEMORY_BUFFER_CLEARED'"
             )
         with state.lock:
-            sessions = [s for s in state.table("sessions").values() if s.get("messages")]
-            cleared = sum(len(s["messages"]) for s in sessions)
-            for s in sessions:
-                s["messages"] = []
+            cleared, sessions_cleared = _empty_buffers(state.table("sessions").values())
         data = {
             "message": "All buffers cleared successfully",
             "messages_cleared": cleared,
-            "sessions_cleared": len(sessions),
+            "sessions_cleared": sessions_cleared,
         }
         return ok("message", "memory.buffer.cleared", data)
 
     async def list_memories(request: Request) -> Response:
         require(request, state, "dual")
         user = require_user(request)
-        limit = _int_query(request, "limit", 10, 1, 100)
-        offset = _int_query(request, "offset", 0, 0, None)
+        limit = query_int(request, "limit", 10, 1, 100)
+        offset = query_int(request, "offset", 0, 0, None)
         raw_scopes = request.query_params.get("scopes")
         scopes: tuple[str, ...] = _SCOPES
         if raw_scopes:
@@ -176,7 +144,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         record = {
             "id": nanoid("mem_", 16),
             "content": stored,
-            "created_at": _now_iso(),
+            "created_at": now_iso(),
             "metadata": body.get("metadata") or {},
             "scope": scope,
             "scope_id": body.get("scope_id") or (user if scope == "user" else None),
@@ -255,22 +223,19 @@ def routes(state: FakeState) -> list[BaseRoute]:
         return ok("memory", "memory.buffer.status", data)
 
     async def clear_buffer(request: Request) -> Response:
-        user = buffer_user(request)
+        user = dual_user(request, state)
         with state.lock:
-            sessions = [s for s in _buffer_sessions(state, user) if s.get("messages")]
-            cleared = sum(len(s["messages"]) for s in sessions)
-            for s in sessions:
-                s["messages"] = []
+            cleared, sessions_cleared = _empty_buffers(_buffer_sessions(state, user))
         data = {
             "message": "Buffer cleared successfully",
             "user_id": user,
             "messages_cleared": cleared,
-            "sessions_cleared": len(sessions),
+            "sessions_cleared": sessions_cleared,
         }
         return ok("message", "memory.buffer.user.cleared", data)
 
     async def clear_session_buffer(request: Request) -> Response:
-        user = buffer_user(request)
+        user = dual_user(request, state)
         session_id = request.path_params["session_id"]
         with state.lock:
             cleared = 0

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from ..auth import require, user_id
 from ..envelope import APIError, ok
 from ..state import FakeState
-from .sessions import require_user
+from ._common import require_user
 
 _FINISHED = ("completed", "failed")
 

@@ -26,16 +26,12 @@ from ..auth import require, user_id
 from ..envelope import APIError, envelope, ok, validation_error
 from ..idempotency import idempotent
 from ..state import FakeState
+from ._common import dual_user, now_iso
 from .chat import read_json
 
 ADMIN_REQUIRED = "Admin API key required for this endpoint"
-USER_REQUIRED_CLIENT = "X-Muxi-User-ID header is required when using client API key"
 UNAVAILABLE = "Scheduler is not available or not enabled"
 _ALNUM = string.ascii_letters + string.digits
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _job_id() -> str:
@@ -104,10 +100,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         return ok("scheduler", "scheduler.retrieved", state.table("scheduler_config", lambda: defaults))
 
     async def list_jobs(request: Request) -> Response:
-        kind = require(request, state, "dual")
-        user = user_id(request, None)
-        if kind == "client" and not user:
-            raise APIError(400, USER_REQUIRED_CLIENT)
+        user = dual_user(request, state)
         found = [j for j in jobs().values() if user is None or j["user_id"] == user]
         found.sort(key=lambda j: j["_seq"], reverse=True)
         if not _settings(state).get("enabled", True):
@@ -138,7 +131,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         available()
 
         async def run(key: str | None) -> Response:
-            now = _now()
+            now = now_iso()
             job = {
                 "id": _job_id(),
                 "user_id": user,
@@ -195,7 +188,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 when = check_schedule(kind, schedule)
                 if (kind == "recurring") != job["is_recurring"]:  # a different kind of job: replaced, new id
                     del jobs()[job_id]
-                    job = {**job, "id": _job_id(), "created_at": _now(), "_seq": time.monotonic_ns()}
+                    job = {**job, "id": _job_id(), "created_at": now_iso(), "_seq": time.monotonic_ns()}
                     jobs()[job["id"]] = job
                 job["is_recurring"] = kind == "recurring"
                 job["cron_expression"] = schedule if kind == "recurring" else None
@@ -204,7 +197,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 job["original_prompt"] = job["execution_prompt"] = body["message"]
             if body.get("title") is not None:
                 job["title"] = body["title"]
-            job["updated_at"] = _now()
+            job["updated_at"] = now_iso()
         return ok("scheduled_job", "scheduler.job.updated", _public(job))
 
     def transition(request: Request, wanted: str, to: str) -> dict[str, Any]:
@@ -216,7 +209,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
             if job is None or job["status"] != wanted:
                 raise APIError(404, f"Scheduled job '{job_id}' not found or not in {wanted} state")
             job["status"] = to
-            job["updated_at"] = _now()
+            job["updated_at"] = now_iso()
         return {"id": job_id, "status": to}
 
     async def pause(request: Request) -> Response:

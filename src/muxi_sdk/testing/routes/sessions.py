@@ -16,39 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import require, user_id
+from ..auth import require
 from ..envelope import APIError, ok, validation_error
 from ..state import FakeState
+from ._common import query_int, require_user
 from .chat import read_json
-
-USER_REQUIRED = "X-Muxi-User-ID header is required"
-
-
-def require_user(request: Request) -> str:
-    """The end user of a route that needs one: 400 as the runtime answers without the header."""
-    user = user_id(request, None)
-    if not user:
-        raise APIError(400, USER_REQUIRED)
-    return user
-
-
-def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    """An integer query parameter checked like FastAPI's `Query(ge=low, le=high)` (422 otherwise)."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise validation_error(
-            (name, "Input should be a valid integer, unable to parse string as an integer", "integer", "int_parsing")
-        ) from None
-    if value < low:
-        msg = f"Input should be greater than or equal to {low}"
-        raise validation_error((name, msg, "integer", "greater_than_equal"))
-    if value > high:
-        raise validation_error((name, f"Input should be less than or equal to {high}", "integer", "less_than_equal"))
-    return value
 
 
 def owned_session(state: FakeState, session_id: str, user: str) -> dict[str, Any] | None:

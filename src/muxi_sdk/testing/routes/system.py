@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from ..auth import require
 from ..envelope import APIError, ok, validation_error
 from ..state import FakeState
+from ._common import query_int
 from ._formation import (
     agents,
     audit_entries,
@@ -177,17 +178,7 @@ def _sop_fields(name: str, sop: dict[str, Any]) -> dict[str, Any]:
 
 def _audit_query(request: Request) -> tuple[int, str | None, str | None, datetime | None]:
     q = request.query_params
-    raw_limit = q.get("limit", "100")
-    try:
-        limit = int(raw_limit)
-    except ValueError:
-        raise validation_error(
-            ("limit", "Input should be a valid integer, unable to parse string as an integer", "integer", "int_parsing")
-        ) from None
-    if limit < 1:
-        raise validation_error(("limit", "Input should be greater than or equal to 1", "integer", "greater_than_equal"))
-    if limit > 1000:
-        raise validation_error(("limit", "Input should be less than or equal to 1000", "integer", "less_than_equal"))
+    limit = query_int(request, "limit", 100, 1, 1000)
     resource_type = q.get("resource_type")
     if resource_type is not None and not re.match(_RESOURCE_TYPES, resource_type):
         raise validation_error(

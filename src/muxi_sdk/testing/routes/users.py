@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from ..auth import require
 from ..envelope import APIError, nanoid, ok, validation_error
 from ..state import FakeState
+from ._common import now_iso
 from .chat import read_json
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
@@ -39,9 +39,6 @@ def routes(state: FakeState) -> list[BaseRoute]:
         user = {"muxi_user_id": public_id, "internal_user_id": len(users()) + 1}
         users()[public_id] = user
         return user
-
-    def now() -> str:
-        return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
 
     async def associate(request: Request) -> Response:
         require(request, state, "client")
@@ -72,7 +69,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 ident = normalize(ident)
                 existing = identifiers().get(ident)
                 if existing is None:
-                    identifiers()[ident] = {"muxi_user_id": muxi_user_id, "type": kind, "created_at": now()}
+                    identifiers()[ident] = {"muxi_user_id": muxi_user_id, "type": kind, "created_at": now_iso()}
                 elif existing["muxi_user_id"] != muxi_user_id:
                     existing["muxi_user_id"] = muxi_user_id
                     if kind:
@@ -142,7 +139,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
             if record is None:
                 # The runtime names users made here with a bare nanoid (associate() makes usr_<hex> ids).
                 public_id = new_user(nanoid("", 21))["muxi_user_id"]
-                record = {"muxi_user_id": public_id, "type": body.get("identifier_type"), "created_at": now()}
+                record = {"muxi_user_id": public_id, "type": body.get("identifier_type"), "created_at": now_iso()}
                 identifiers()[ident] = record
         return resolved(ident, record["muxi_user_id"])
 
