@@ -403,6 +403,24 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
 
         return StreamingResponse(frames(), media_type="text/event-stream")
 
+    async def bundle_or_error(
+        request: Request, formation_id: str, running_hash: str | None = None
+    ) -> tuple[dict[str, Any], str] | Response:
+        """The uploaded bundle and its version, checked (a bad Content-Type always raises); a bad bundle
+        raises, or is the error frame when the caller asked for SSE. `running_hash`: 409 on an identical one."""
+        _check_content_type(request)
+        body = await request.body()
+        try:
+            info = read_bundle(body)
+            version = _check_bundle(info, formation_id, request.headers.get("x-formation-version"))
+            if running_hash is not None and info["hash"] == running_hash:
+                raise ServerFail(409, "No changes detected: the bundle is identical to the running version", "NoChange")
+        except ServerFail as fail:
+            if _wants_sse(request):
+                return sse_error(fail, "extracting" if fail.kind == "ExtractError" else "validating")
+            raise
+        return info, version
+
     # -- public
     async def ping(request: Request) -> Response:
         return PlainTextResponse("pong")
@@ -481,6 +499,10 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             "pid": record["pid"],
         }
 
+    def switched(record: dict[str, Any], base: str, left: dict[str, Any]) -> dict[str, Any]:
+        """The `complete` frame of an update or a rollback: where it runs now, from which version to which."""
+        return {**place(record, base), "previous_version": left["number"], "new_version": record["current"]["number"]}
+
     async def deploy(request: Request) -> Response:
         formation_id = request.headers.get("x-formation-id")
         if not formation_id:
@@ -490,15 +512,10 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         with state.lock:
             if formation_id in table():
                 raise ServerFail(409, f"Formation '{formation_id}' already exists. Use PUT to update.")
-        _check_content_type(request)
-        body = await request.body()
-        try:
-            info = read_bundle(body)
-            version = _check_bundle(info, formation_id, request.headers.get("x-formation-version"))
-        except ServerFail as fail:
-            if _wants_sse(request):
-                return sse_error(fail, "extracting" if fail.kind == "ExtractError" else "validating")
-            raise
+        checked = await bundle_or_error(request, formation_id)
+        if isinstance(checked, Response):
+            return checked
+        info, version = checked
         base = _base(request)
 
         def commit() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -536,17 +553,10 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             record = record_of(formation_id)
             if record["update_in_progress"]:
                 raise ServerFail(409, f"Formation '{formation_id}' is already being updated")
-        _check_content_type(request)
-        body = await request.body()
-        try:
-            info = read_bundle(body)
-            version = _check_bundle(info, formation_id, request.headers.get("x-formation-version"))
-            if info["hash"] == record["current"]["hash"]:
-                raise ServerFail(409, "No changes detected: the bundle is identical to the running version", "NoChange")
-        except ServerFail as fail:
-            if _wants_sse(request):
-                return sse_error(fail, "extracting" if fail.kind == "ExtractError" else "validating")
-            raise
+        checked = await bundle_or_error(request, formation_id, record["current"]["hash"])
+        if isinstance(checked, Response):
+            return checked
+        info, version = checked
         base = _base(request)
 
         def commit() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -566,11 +576,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                     "message": f"Formation '{formation_id}' updated to version {version}",
                     "deployment_type": "blue-green",
                 }
-                complete = {
-                    **place(rec, base),
-                    "previous_version": old["number"],
-                    "new_version": rec["current"]["number"],
-                }
+                complete = switched(rec, base, old)
             return data, complete
 
         return await run(request, "update", commit)
@@ -663,12 +669,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                         "port": rec["port"],
                         "message": f"Formation '{formation_id}' rolled back to version {rec['current']['version']}",
                     }
-                    complete = {
-                        **place(rec, base),
-                        "previous_version": current["number"],
-                        "new_version": rec["current"]["number"],
-                    }
-                    return data, complete
+                    return data, switched(rec, base, current)
 
             return await run(request, "rollback", commit)
         raise ServerFail(404, "Not Found")
