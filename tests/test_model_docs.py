@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from _helpers import ROOT, load_script
+
 FIX = "run `python scripts/gen_model_docs.py` and commit the result"
 
 
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"_muxi_{name}", ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the script runs
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("gen_model_docs")
+gen = load_script("gen_model_docs")
 
 
 @pytest.fixture(scope="module")

@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import types
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from _helpers import ROOT, load_script
 from muxi_sdk.basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from muxi_sdk.sdk import Muxi
 from muxi_sdk.utils.operation import Call, Operation, RequestInput
 
-ROOT = Path(__file__).resolve().parents[1]
 FIX = "run `python scripts/gen_openapi.py` and commit the result"
 
 
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"_muxi_{name}", ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the script runs
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("gen_openapi")
+gen = load_script("gen_openapi")
 
 
 @pytest.fixture(scope="module")
