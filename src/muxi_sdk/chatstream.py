@@ -118,7 +118,10 @@ class _ChatAccumulator:
 
     def __call__(self, event: ChatEvent) -> None:
         if isinstance(event, ContentEvent):
-            self.deltas.append(event.content or "")
+            deltas = self.deltas
+            deltas.append(event.content or "")
+            if len(deltas) >= 1024:  # keep the text, not one object per delta: join the newest half
+                deltas[-512:] = ["".join(deltas[-512:])]
         elif isinstance(event, CompletedEvent):
             self.completed = event
         elif isinstance(event, UIEvent):
