@@ -254,7 +254,10 @@ def bench_fanout(base: str, count: int) -> list[Result]:
             wall = time.perf_counter() - t0
             errors = sum(isinstance(r, BaseException) for r in res)
             out.append(Result(f"async fan-out {count} chats", "muxi-sdk", wall * 1e6, 0, {"errors": errors}))
-        async with httpx.AsyncClient(headers=HEADERS, limits=httpx.Limits(max_connections=100)) as raw:
+        # Same pool and timeouts as the SDK's own client (httpx's 5 s pool timeout fails most of 1000 queued requests).
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+        timeout = httpx.Timeout(300.0, connect=5.0)
+        async with httpx.AsyncClient(headers=HEADERS, limits=limits, timeout=timeout) as raw:
             t0 = time.perf_counter()
             res = await asyncio.gather(
                 *(raw.post(f"{base}/v1/chat", json={"message": "x", "stream": False}) for _ in range(count)),
@@ -348,7 +351,8 @@ def report(results: list[Result], out_dir: Path, quick: bool) -> str:
         "within one run, not absolute µs across runs. Client CPU is this process's CPU time (servers run in",
         "their own processes). The official SDK's `chat_stream` yields the raw `data` strings without decoding",
         "them, while muxi-sdk yields validated, typed events; the `official muxi + json.loads` row does the same",
-        "amount of decoding as the floor and is the like-for-like comparison.",
+        "amount of decoding as the floor and is the like-for-like comparison. SSE peak memory is a chat stream's:",
+        "what grows is the reply text it keeps for `.text()`/`.final()` (the event machinery itself is flat).",
     ]
     text = "\n".join(lines) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
