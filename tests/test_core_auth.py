@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from typing import Any
 
@@ -16,12 +15,7 @@ from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.utils.operation import Call, Operation, RequestInput
 from muxi_sdk.utils.security import hmac_signature
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 class Probe(BaseSDK):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 
 import httpx
 import pytest
@@ -13,12 +12,7 @@ from muxi_sdk import Muxi, __version__
 from muxi_sdk.errors import ConfigurationError, InvalidInputError, MuxiError, TimeoutError
 from muxi_sdk.testing import FakeMuxi
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def sdk_clients(m: Muxi) -> tuple[httpx.Client, httpx.AsyncClient]:

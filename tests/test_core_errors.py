@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 from typing import Any
 
@@ -32,12 +31,7 @@ from muxi_sdk.testing.routes.chat import ASYNC_UNSUPPORTED
 from muxi_sdk.utils.operation import Call, Operation, RequestInput
 from muxi_sdk.utils.serializers import json_body
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 class Probe(BaseSDK):

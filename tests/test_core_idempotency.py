@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -14,11 +13,7 @@ from muxi_sdk.testing.idempotency import executions_for
 HEADER = "x-muxi-idempotency-key"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def fast(max_elapsed_time: int = 5_000) -> RetryConfig:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email.utils
-import os
 import random
 import re
 import socket
@@ -30,12 +29,7 @@ from muxi_sdk.utils.operation import Call, Operation, RequestInput
 from muxi_sdk.utils.retries import RetryState
 from muxi_sdk.utils.serializers import json_body
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def fast(max_elapsed_time: int = 5_000, max_interval: int = 50, **kwargs: Any) -> RetryConfig:

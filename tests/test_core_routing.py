@@ -5,7 +5,6 @@ Every assertion is on the path the fake server really received over loopback.
 
 from __future__ import annotations
 
-import os
 import socket
 
 import httpx
@@ -15,12 +14,7 @@ from muxi_sdk import Muxi
 from muxi_sdk.errors import ConfigurationError, ConnectionError, NotFoundError
 from muxi_sdk.testing import FakeMuxi
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def dead_url() -> str:

@@ -41,12 +41,7 @@ from muxi_sdk.testing.routes.server import append_log, begin_update, fail_next_o
 from muxi_sdk.utils.bundles import pack_directory, parse_manifest
 from muxi_sdk.utils.serializers import RawBody, raw_body
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture

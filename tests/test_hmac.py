@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -20,12 +19,7 @@ from muxi_sdk.testing.routes.server import set_auth
 from muxi_sdk.utils import security
 from muxi_sdk.utils.security import hmac_authorization, hmac_signature
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def expected_signature(secret: str, timestamp: int, method: str, path: str) -> str:

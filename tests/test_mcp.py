@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import httpx
 import pytest
 
@@ -13,12 +11,7 @@ from muxi_sdk.models.mcp import McpConfig, McpServer, McpServerList, McpToolList
 from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.routes import _formation as fake
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture

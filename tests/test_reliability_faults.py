@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import time
 from typing import Any
@@ -33,11 +32,7 @@ from muxi_sdk.testing.idempotency import executions_for
 KEY_HEADER = "x-muxi-idempotency-key"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def fast(max_elapsed_time: int = 5_000, max_interval: int = 40, **kwargs: Any) -> RetryConfig:

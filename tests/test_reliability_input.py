@@ -4,7 +4,6 @@ oversized uploads are refused with a clear message (`Muxi(max_upload_bytes=...)`
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,7 @@ from muxi_sdk.errors import ConfigurationError, InvalidInputError, NotFoundError
 from muxi_sdk.sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES
 from muxi_sdk.testing import FakeMuxi
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 class WirePaths:

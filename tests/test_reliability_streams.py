@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import gc
 import json
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -28,11 +27,7 @@ TWO_CONNECTIONS = httpx.Limits(max_connections=2, max_keepalive_connections=2)
 POOL_TIMEOUT = httpx.Timeout(10.0, pool=0.5)
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @contextlib.contextmanager

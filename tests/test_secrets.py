@@ -4,7 +4,6 @@ normalisation; sync and async, against the fake MUXI server (bodies as the real 
 from __future__ import annotations
 
 import json
-import os
 
 import httpx
 import pytest
@@ -23,12 +22,7 @@ from muxi_sdk.secrets import normalize_secret_name
 from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.routes import _formation as fake
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture

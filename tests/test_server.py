@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
@@ -13,12 +12,7 @@ from muxi_sdk.errors import ConfigurationError, InvalidInputError, ServerError
 from muxi_sdk.models.server import ServerHealth, ServerLogs, ServerStatus
 from muxi_sdk.testing import FakeMuxi
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ async, against the fake MUXI server (shapes from the real runtime's transcript).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -36,12 +35,7 @@ from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.routes import _formation as fake
 from muxi_sdk.testing.routes import system as fake_system
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("MUXI_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture
