@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 import sys
 from pathlib import Path
 from typing import Any
+
+from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+from muxi_sdk.basesdk import BaseSDK, call_options
+from muxi_sdk.utils.operation import Call, Operation, RequestInput
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,3 +23,31 @@ def load_script(name: str) -> Any:
     sys.modules[spec.name] = module  # dataclasses look their module up while the script runs
     spec.loader.exec_module(module)
     return module
+
+
+# ------------------------------------------------------------------------------------------ clients
+
+
+FAST = RetryConfig("backoff", BackoffStrategy(initial_interval=10, max_interval=50, max_elapsed_time=5_000))
+
+
+def dead_url() -> str:
+    """A loopback URL with nothing listening (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class Probe(BaseSDK):
+    """Runs an ad-hoc Operation through the shared request path (the fake records what was sent)."""
+
+    def run(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
+        return self._execute(Call(op, req or RequestInput(), call_options(options)))
+
+    async def run_async(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
+        return await self._execute_async(Call(op, req or RequestInput(), call_options(options)))
+
+
+def probe(m: Muxi) -> Probe:
+    return Probe(m.sdk_configuration, parent_ref=m)

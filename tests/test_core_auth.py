@@ -8,28 +8,14 @@ from typing import Any
 
 import pytest
 
+from _helpers import probe
 from muxi_sdk import Muxi
-from muxi_sdk.basesdk import BaseSDK, call_options
 from muxi_sdk.errors import AuthenticationError, ConfigurationError, MuxiError
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.operation import Call, Operation, RequestInput
+from muxi_sdk.utils.operation import Operation, RequestInput
 from muxi_sdk.utils.security import hmac_signature
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-class Probe(BaseSDK):
-    """Runs an ad-hoc Operation through the shared request path (the fake records what was sent)."""
-
-    def run(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
-        return self._execute(Call(op, req or RequestInput(), call_options(options)))
-
-    async def run_async(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
-        return await self._execute_async(Call(op, req or RequestInput(), call_options(options)))
-
-
-def probe(m: Muxi) -> Probe:
-    return Probe(m.sdk_configuration, parent_ref=m)
 
 
 def health_op(auth: Any) -> Operation:

@@ -11,13 +11,10 @@ from typing import Any
 
 import pytest
 
-from muxi_sdk import BackoffStrategy, RetryConfig
+from _helpers import FAST
 from muxi_sdk.errors import InvalidInputError, ServerError, UnsupportedError
 from muxi_sdk.models.chat import AsyncChatAccepted, ChatResponse
 from muxi_sdk.testing import FakeMuxi
-
-FAST = RetryConfig("backoff", BackoffStrategy(initial_interval=10, max_interval=50, max_elapsed_time=5_000))
-
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any
 
 import httpx
 import pydantic
 import pytest
 
+from _helpers import dead_url, probe
 from muxi_sdk import Muxi
-from muxi_sdk.basesdk import BaseSDK, call_options
 from muxi_sdk.errors import (
     APIStatusError,
     AuthenticationError,
@@ -28,22 +27,10 @@ from muxi_sdk.errors import (
 )
 from muxi_sdk.testing import FakeMuxi, ScriptedReply
 from muxi_sdk.testing.routes.chat import ASYNC_UNSUPPORTED
-from muxi_sdk.utils.operation import Call, Operation, RequestInput
+from muxi_sdk.utils.operation import Operation, RequestInput
 from muxi_sdk.utils.serializers import json_body
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-class Probe(BaseSDK):
-    def run(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
-        return self._execute(Call(op, req or RequestInput(), call_options(options)))
-
-    async def run_async(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
-        return await self._execute_async(Call(op, req or RequestInput(), call_options(options)))
-
-
-def probe(m: Muxi) -> Probe:
-    return Probe(m.sdk_configuration, parent_ref=m)
 
 
 RAW_CHAT = Operation("raw_chat", "POST", "/chat", "client", dict)
@@ -351,13 +338,6 @@ def test_unknown_fields_are_kept_not_rejected(muxi_fake: FakeMuxi) -> None:
 
 
 # ------------------------------------------------------------------------------------ transport
-
-
-def dead_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_connection_refused_is_a_connection_error_and_an_httpx_transport_error() -> None:

@@ -5,36 +5,19 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import socket
-from typing import Any
 
 import httpx
 import pytest
 
-from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+from _helpers import FAST, Probe, dead_url
+from muxi_sdk import Muxi
 from muxi_sdk._hooks import HookContext
-from muxi_sdk.basesdk import BaseSDK, call_options
 from muxi_sdk.errors import AuthenticationError, ConnectionError, MuxiError, ServerError
 from muxi_sdk.sdkconfiguration import SDKConfiguration
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.operation import Call, Operation, RequestInput
-
-FAST = RetryConfig("backoff", BackoffStrategy(initial_interval=10, max_interval=50, max_elapsed_time=5_000))
-
+from muxi_sdk.utils.operation import Operation, RequestInput
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-def dead_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-class Probe(BaseSDK):
-    def run(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
-        return self._execute(Call(op, req or RequestInput(), call_options(options)))
 
 
 class Recorder:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import email.utils
 import random
 import re
-import socket
 import time
 from typing import Any
 
 import httpx
 import pytest
 
+from _helpers import Probe, dead_url
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
-from muxi_sdk.basesdk import BaseSDK, call_options
 from muxi_sdk.errors import (
     ConnectionError,
     MuxiError,
@@ -25,7 +24,7 @@ from muxi_sdk.errors import (
     parse_retry_after,
 )
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.operation import Call, Operation, RequestInput
+from muxi_sdk.utils.operation import Operation, RequestInput
 from muxi_sdk.utils.retries import RetryState
 from muxi_sdk.utils.serializers import json_body
 
@@ -54,13 +53,6 @@ class Capture:
     @property
     def waits(self) -> list[float]:
         return [float(m.group(1)) for line in self.lines if (m := re.search(r"^retrying \S+ in ([\d.]+)s", line))]
-
-
-def dead_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def keys_of(fake: FakeMuxi) -> list[str]:
@@ -427,11 +419,6 @@ class Flaky:
             200,
             json={"success": True, "request": {"id": "r"}, "data": {"message": {"content": "ok"}, "status": "ok"}},
         )
-
-
-class Probe(BaseSDK):
-    def run(self, op: Operation, req: RequestInput | None = None, **options: Any) -> Any:
-        return self._execute(Call(op, req or RequestInput(), call_options(options)))
 
 
 def test_read_error_after_sending_is_retried_for_an_idempotent_chat() -> None:

@@ -5,24 +5,15 @@ Every assertion is on the path the fake server really received over loopback.
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
 
+from _helpers import dead_url
 from muxi_sdk import Muxi
 from muxi_sdk.errors import ConfigurationError, ConnectionError, NotFoundError
 from muxi_sdk.testing import FakeMuxi
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-def dead_url() -> str:
-    """A loopback URL with nothing listening (connection refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def paths(fake: FakeMuxi) -> list[str]:

@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+from _helpers import FAST
+from muxi_sdk import Muxi
 from muxi_sdk.errors import ConnectionError, StreamError, StreamInterruptedError, TimeoutError
 from muxi_sdk.models.chat import (
     ChatResult,
@@ -30,7 +31,6 @@ from muxi_sdk.testing import FakeMuxi, ScriptedReply
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-FAST = RetryConfig("backoff", BackoffStrategy(initial_interval=10, max_interval=50, max_elapsed_time=5_000))
 ONE_CONNECTION = httpx.Limits(max_connections=1, max_keepalive_connections=1)
 POOL_TIMEOUT = httpx.Timeout(10.0, pool=0.5)
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from typing import Any
 
 import httpx
 import pytest
 
+from _helpers import dead_url
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
 from muxi_sdk.errors import (
     ConnectionError,
@@ -62,13 +62,6 @@ def queue_storm(fake: FakeMuxi, statuses: list[int], retry_after: str | None = N
     for i, status in enumerate(statuses):
         code = "RATE_LIMITED" if status == 429 else "INTERNAL_ERROR"
         fake.faults.fail_next(1, status, retry_after=retry_after, body=error_envelope(status, f"req_storm_{i}", code))
-
-
-def dead_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 # ------------------------------------------------------------------------------------ error storms
