@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+from muxi_sdk import Muxi
+from muxi_sdk.testing import FakeMuxi
+
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -15,3 +18,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("MUXI_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def m(muxi_fake: FakeMuxi) -> Muxi:
+    """A client of the fake server with every key and no user (a module may override it with its own `m`)."""
+    return muxi_fake.client()  # type: ignore[no-any-return]

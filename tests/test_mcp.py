@@ -14,11 +14,6 @@ from muxi_sdk.testing.routes import _formation as fake
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-@pytest.fixture
-def m(muxi_fake: FakeMuxi) -> Muxi:
-    return muxi_fake.client()  # type: ignore[no-any-return]
-
-
 def test_config(m: Muxi, muxi_fake: FakeMuxi) -> None:
     cfg = m.mcp.config()
     assert isinstance(cfg, McpConfig)

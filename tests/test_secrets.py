@@ -25,11 +25,6 @@ from muxi_sdk.testing.routes import _formation as fake
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-@pytest.fixture
-def m(muxi_fake: FakeMuxi) -> Muxi:
-    return muxi_fake.client()  # type: ignore[no-any-return]
-
-
 def _calls(muxi_fake: FakeMuxi) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in muxi_fake.state.requests]
 

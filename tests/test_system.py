@@ -38,11 +38,6 @@ from muxi_sdk.testing.routes import system as fake_system
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-@pytest.fixture
-def m(muxi_fake: FakeMuxi) -> Muxi:
-    return muxi_fake.client()  # type: ignore[no-any-return]
-
-
 def _last(muxi_fake: FakeMuxi) -> tuple[str, str, dict[str, str]]:
     r = muxi_fake.state.requests[-1]
     return r.method, r.path, r.headers
