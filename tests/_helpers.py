@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
+import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,34 @@ def load_script(name: str) -> Any:
     sys.modules[spec.name] = module  # dataclasses look their module up while the script runs
     spec.loader.exec_module(module)
     return module
+
+
+def discover(gen: Any, name: str) -> Any:
+    """`gen.discover()` of a generator script, each thing it skipped shown as a warning."""
+    result = gen.discover()
+    for note in result.skipped:
+        warnings.warn(f"{name} skipped {note}", stacklevel=1)
+    return result
+
+
+def env_without_muxi() -> dict[str, str]:
+    """This process's environment minus every `MUXI_*` variable (for a subprocess)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MUXI_")}
+
+
+def run_example(script: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `examples/<script>` in a fresh interpreter from the repository root; it must exit 0."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc
 
 
 # ------------------------------------------------------------------------------------------ clients

@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from _helpers import env_without_muxi, run_example
 from muxi_sdk.testing import FakeMuxi
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ["quickstart.py", "chat_stream.py"]
-
-
-def _run(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / script)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("MUXI_")}
 
 
 @pytest.mark.parametrize("script", EXAMPLES)
 def test_example_runs_against_the_bundled_fake_server(script: str) -> None:
-    proc = _run(script, _clean_env())
+    proc = run_example(script, env_without_muxi())
     assert "Echo:" in proc.stdout
     assert "bundled fake server" in proc.stderr
     CHECKS[script](proc.stdout)
@@ -45,12 +22,12 @@ def test_example_runs_against_the_bundled_fake_server(script: str) -> None:
 def test_example_uses_the_muxi_named_by_the_environment(script: str, muxi_fake: FakeMuxi) -> None:
     s = muxi_fake.state
     env = {
-        **_clean_env(),
+        **env_without_muxi(),
         "MUXI_URL": muxi_fake.url,
         "MUXI_CLIENT_KEY": s.client_key,
         "MUXI_USER_ID": "env-user",
     }
-    proc = _run(script, env)
+    proc = run_example(script, env)
     assert "Echo:" in proc.stdout
     assert "bundled fake server" not in proc.stderr
     sessions = s.table("sessions")

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from _helpers import ROOT, load_script
+from _helpers import ROOT, discover, load_script
 
 FIX = "run `python scripts/gen_model_docs.py` and commit the result"
-
 
 gen = load_script("gen_model_docs")
 
 
 @pytest.fixture(scope="module")
 def found() -> Any:
-    result = gen.discover()
-    for note in result.skipped:
-        warnings.warn(f"gen_model_docs skipped {note}", stacklevel=1)
-    return result
+    return discover(gen, "gen_model_docs")
 
 
 @pytest.fixture(scope="module")

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import sys
 import types
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from _helpers import ROOT, load_script
+from _helpers import ROOT, discover, load_script
 from muxi_sdk.basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from muxi_sdk.sdk import Muxi
 from muxi_sdk.utils.operation import Call, Operation, RequestInput
 
 FIX = "run `python scripts/gen_openapi.py` and commit the result"
 
-
 gen = load_script("gen_openapi")
 
 
 @pytest.fixture(scope="module")
 def found() -> Any:
-    result = gen.discover()
-    for note in result.skipped:
-        warnings.warn(f"gen_openapi skipped {note}", stacklevel=1)
-    return result
+    return discover(gen, "gen_openapi")
 
 
 @pytest.fixture(scope="module")

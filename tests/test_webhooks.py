@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from _helpers import env_without_muxi, run_example
 from muxi_sdk import Muxi, webhooks
 from muxi_sdk.errors import ConfigurationError, WebhookVerificationError
 from muxi_sdk.models.webhooks import (
@@ -684,19 +685,5 @@ def test_reset_restores_the_deliverer() -> None:
 
 
 def test_example_demo_runs() -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MUXI_")}
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "webhook_receiver.py"), "--demo"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = run_example("webhook_receiver.py", env_without_muxi(), "--demo")
     assert "verified webhook: status=completed text='Echo: Hello in the background'" in proc.stdout
