@@ -62,6 +62,16 @@ def run_example(script: str, env: dict[str, str], *args: str) -> subprocess.Comp
 FAST = RetryConfig("backoff", BackoffStrategy(initial_interval=10, max_interval=50, max_elapsed_time=5_000))
 
 
+def fast(
+    max_elapsed_time: int = 5_000, max_interval: int = 50, initial_interval: int = 10, **kwargs: Any
+) -> RetryConfig:
+    """A quick backoff (exponent 1.5) for retry tests; `kwargs` go to `RetryConfig` (`max_retries`, ...)."""
+    strategy = BackoffStrategy(
+        initial_interval=initial_interval, max_interval=max_interval, exponent=1.5, max_elapsed_time=max_elapsed_time
+    )
+    return RetryConfig("backoff", strategy, **kwargs)
+
+
 def dead_url() -> str:
     """A loopback URL with nothing listening (connection refused)."""
     with socket.socket() as s:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from muxi_sdk import BackoffStrategy, RetryConfig
+from _helpers import fast
 from muxi_sdk.testing import FakeMuxi, ScriptedReply
 from muxi_sdk.testing.idempotency import executions_for
 
@@ -14,13 +14,6 @@ HEADER = "x-muxi-idempotency-key"
 
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-def fast(max_elapsed_time: int = 5_000) -> RetryConfig:
-    return RetryConfig(
-        "backoff",
-        BackoffStrategy(initial_interval=10, max_interval=50, exponent=1.5, max_elapsed_time=max_elapsed_time),
-    )
 
 
 def sent_keys(fake: FakeMuxi) -> list[str | None]:

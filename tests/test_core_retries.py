@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from _helpers import Probe, dead_url
+from _helpers import Probe, dead_url, fast
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
 from muxi_sdk.errors import (
     ConnectionError,
@@ -29,16 +29,6 @@ from muxi_sdk.utils.retries import RetryState
 from muxi_sdk.utils.serializers import json_body
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-def fast(max_elapsed_time: int = 5_000, max_interval: int = 50, **kwargs: Any) -> RetryConfig:
-    return RetryConfig(
-        "backoff",
-        BackoffStrategy(
-            initial_interval=10, max_interval=max_interval, exponent=1.5, max_elapsed_time=max_elapsed_time
-        ),
-        **kwargs,
-    )
 
 
 class Capture:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from functools import partial
 
 import httpx
 import pytest
 
 from _helpers import dead_url
-from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+from _helpers import fast as _fast
+from muxi_sdk import Muxi
 from muxi_sdk.errors import (
     ConnectionError,
     MuxiError,
@@ -35,12 +36,7 @@ KEY_HEADER = "x-muxi-idempotency-key"
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-def fast(max_elapsed_time: int = 5_000, max_interval: int = 40, **kwargs: Any) -> RetryConfig:
-    return RetryConfig(
-        "backoff",
-        BackoffStrategy(initial_interval=5, max_interval=max_interval, exponent=1.5, max_elapsed_time=max_elapsed_time),
-        **kwargs,
-    )
+fast = partial(_fast, initial_interval=5, max_interval=40)
 
 
 def error_envelope(status: int, request_id: str, code: str = "INTERNAL_ERROR") -> str:
