@@ -56,7 +56,7 @@ def test_send_asks_for_json_and_returns_the_reply(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client(user_id="Alice@Example.com") as m:
         reply = m.chat.send(message="hi", session_id="sess_given", request_id="my-req", agent_id="helper")
     assert isinstance(reply, ChatResponse)
-    assert reply.text == "Echo: hi" and not reply.is_async
+    assert reply.text == "Echo: hi" and not reply.in_background
     assert reply.session_id == "sess_given" and reply.request_id == "my-req"
     assert reply.user_id == "alice@example.com"
     body = body_of(muxi_fake)

@@ -127,9 +127,9 @@ def test_raw_body_streams_in_bounded_chunks(tmp_path: Path) -> None:
     path.write_bytes(os.urandom(300_000))
     body = raw_body(path, "application/gzip")
     assert isinstance(body, RawBody) and body.replayable and body.length == 300_000
-    chunks = list(body.iter_sync())
+    chunks = list(body.chunks())
     assert max(len(c) for c in chunks) <= 64 * 1024 and b"".join(chunks) == path.read_bytes()
-    assert b"".join(body.iter_sync()) == path.read_bytes()  # replayable
+    assert b"".join(body.chunks()) == path.read_bytes()  # replayable
     one_way = raw_body(OneWay(b"abc"))
     assert not one_way.replayable and one_way.length is None
 

@@ -43,7 +43,7 @@ def test_list_and_get(muxi_fake: FakeMuxi) -> None:
 def test_fire_sync_returns_the_reply(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client(user_id="alice") as m:
         result = m.triggers.fire(name="github-issue", data=ISSUE, use_async=False)
-        assert isinstance(result, TriggerResult) and not result.is_async
+        assert isinstance(result, TriggerResult) and not result.in_background
         assert result.status == "completed"
         assert result.text.startswith("Echo: New GitHub issue #42 in muxi/demo: Crash on start")
         assert result.request_id and result.request_id == result.response_meta.request_id  # type: ignore[union-attr]
@@ -57,7 +57,7 @@ def test_fire_sync_returns_the_reply(muxi_fake: FakeMuxi) -> None:
 def test_fire_async_by_default_returns_the_request_id(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client(user_id="alice") as m:
         result = m.triggers.fire(name="github-issue", data=ISSUE, session_id="sess_t1")
-        assert result.is_async and result.status == "processing" and result.content is None
+        assert result.in_background and result.status == "processing" and result.content is None
         assert result.request_id and result.request_id.startswith("req_")
         assert _last_fire(muxi_fake)[1] == {"data": ISSUE, "session_id": "sess_t1", "use_async": True}
         requests = muxi_fake.state.table("requests")
@@ -156,6 +156,6 @@ async def test_async_twins(muxi_fake: FakeMuxi) -> None:
         done = await m.triggers.fire_async(name="github-issue", data=ISSUE, use_async=False)
         assert done.status == "completed" and done.text.startswith("Echo: New GitHub issue #42")
         queued = await m.triggers.fire_async(name="github-issue", data=ISSUE)
-        assert queued.is_async and queued.request_id
+        assert queued.in_background and queued.request_id
         with pytest.raises(errors.ValidationError):
             await m.triggers.fire_async(name="github-issue", data={}, use_async=False)

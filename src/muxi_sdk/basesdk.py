@@ -286,7 +286,7 @@ class BaseSDK:
             elif body.content is not None:
                 content = body.content
             else:
-                content = body.iter_async() if is_async else body.iter_sync()
+                content = body.achunks() if is_async else body.chunks()
             request = client.build_request(
                 op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
             )

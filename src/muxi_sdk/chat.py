@@ -141,7 +141,7 @@ class Chat(BaseSDK):
         """Send a message and wait for the whole reply (the SDK asks the server for JSON, `stream: false`).
 
         Returns a `ChatResponse`; `.text` is the reply. If the formation hands the request off to background
-        processing (see `webhook_url` / `threshold_seconds`), `.is_async` is true and the result arrives later.
+        processing (see `webhook_url` / `threshold_seconds`), `.in_background` is true and the result arrives later.
         """
         return _chat_call(SEND, dict(options), message=message)
 

@@ -75,12 +75,12 @@ class ClientPool:
 
             raise ConfigurationError("this Muxi client is closed; create a new one")
 
-    def close_sync(self) -> None:
+    def close_client(self) -> None:
         client, self._client = self._client, None
         if client is not None and not self.client_supplied:
             client.close()
 
-    async def aclose_async(self) -> None:
+    async def aclose_client(self) -> None:
         client, self._async_client = self._async_client, None
         if client is not None and not self.async_client_supplied:
             await client.aclose()
@@ -88,7 +88,7 @@ class ClientPool:
     def close(self) -> None:
         """Close everything we own. An async client we own is closed on a fresh loop when none is running."""
         self.closed = True
-        self.close_sync()
+        self.close_client()
         client, self._async_client = self._async_client, None
         if client is None or self.async_client_supplied:
             return
@@ -105,14 +105,14 @@ class ClientPool:
 
     async def aclose(self) -> None:
         self.closed = True
-        await self.aclose_async()
-        self.close_sync()
+        await self.aclose_client()
+        self.close_client()
 
 
 def close_pool(pool: ClientPool) -> None:
     """Finalizer: close the sync client we own. Never schedules work on an event loop."""
     try:
         pool.closed = True
-        pool.close_sync()
+        pool.close_client()
     except Exception:
         pass

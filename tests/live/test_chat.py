@@ -55,7 +55,7 @@ def test_health_needs_no_key(make_muxi: Callable[..., Muxi]) -> None:
 def test_send(muxi: Muxi, user: str) -> None:
     reply = muxi.chat.send(message="Hello MUXI")
     assert reply.text == "Echo: Hello MUXI"
-    assert not reply.is_async
+    assert not reply.in_background
     assert reply.session_id and reply.session_id.startswith("sess_")
     assert reply.user_id == user
     meta = reply.response_meta

@@ -128,7 +128,7 @@ ChatReplyMessage = Annotated[
 
 
 class ChatResponse(BaseModel):
-    """`m.chat.send()`'s result. `.text` is the reply; `.is_async` when it will arrive by webhook instead."""
+    """`m.chat.send()`'s result. `.text` is the reply; `.in_background` when it will arrive by webhook instead."""
 
     message: ChatReplyMessage
     user_id: str | None = None
@@ -140,7 +140,7 @@ class ChatResponse(BaseModel):
         return self.message.text
 
     @property
-    def is_async(self) -> bool:
+    def in_background(self) -> bool:
         return isinstance(self.message, AsyncHandoff)
 
 

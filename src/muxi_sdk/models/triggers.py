@@ -63,7 +63,7 @@ class TriggerResult(BaseModel):
     request_id: str | None = None
 
     @property
-    def is_async(self) -> bool:
+    def in_background(self) -> bool:
         return self.status == "processing"
 
     @property

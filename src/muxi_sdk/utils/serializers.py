@@ -175,15 +175,15 @@ class Body:
             total += n
         return total
 
-    def iter_sync(self) -> Iterator[bytes]:
+    def chunks(self) -> Iterator[bytes]:
         for p in self.parts:
             if isinstance(p, bytes):
                 yield p
             else:
                 yield from p.iter_base64()
 
-    async def iter_async(self) -> AsyncIterator[bytes]:
-        for chunk in self.iter_sync():
+    async def achunks(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks():
             yield chunk
 
 
@@ -257,12 +257,12 @@ class RawBody(Body):
     def length(self) -> int | None:
         return 0 if self.source is None else self.source.size
 
-    def iter_sync(self) -> Iterator[bytes]:
+    def chunks(self) -> Iterator[bytes]:
         if self.source is not None:
             yield from iter_raw(self.source)
 
-    async def iter_async(self) -> AsyncIterator[bytes]:
-        for chunk in self.iter_sync():
+    async def achunks(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks():
             yield chunk
 
 
