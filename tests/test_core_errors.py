@@ -91,7 +91,7 @@ def test_400_is_a_validation_error(muxi_fake: FakeMuxi) -> None:
     err = info.value
     assert_carries_response(err, 400)
     assert err.code == "VALIDATION_ERROR"
-    assert err.message == "At least one audio file is required"
+    assert err.message == "files parameter is required for audiochat()"
     assert err.details == {"field": "files"}
     assert err.field_errors == []
 

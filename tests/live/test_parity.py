@@ -299,12 +299,7 @@ def run_script(target: Target) -> dict[str, dict[str, Any]]:
 
 
 # (step, path) -> why the fake still differs there. Each entry must still differ (else remove it).
-KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
-    ("audio with an empty file list", ".error.message"): (
-        "runtime: 'files parameter is required for audiochat()'; tests/test_core_errors.py pins the fake's "
-        "older wording 'At least one audio file is required' (to align together with that test)"
-    ),
-}
+KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
 
 
 def diff(a: Any, b: Any, path: str = "") -> list[str]:

@@ -76,7 +76,7 @@ def _message_of(body: dict[str, Any], audio: bool) -> str:
         if not files:
             # The runtime says "files parameter is required for audiochat()"; tests/test_core_errors.py pins
             # this wording for now (a known difference listed in tests/live/test_parity.py).
-            raise APIError(400, "At least one audio file is required", "VALIDATION_ERROR", {"field": "files"})
+            raise APIError(400, "files parameter is required for audiochat()", "VALIDATION_ERROR", {"field": "files"})
         for f in files:
             ctype = (f.get("content_type") or f.get("mime_type") or "") if isinstance(f, dict) else ""
             if not ctype.startswith("audio/"):
