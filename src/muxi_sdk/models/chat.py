@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, shape_tag
 
 # ------------------------------------------------------------------------------------------ request
 
@@ -115,15 +115,9 @@ class AsyncHandoff(BaseModel):
         return ""
 
 
-def _message_kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "handoff" if "role" not in value and "status" in value else "message"
-    return "handoff" if isinstance(value, AsyncHandoff) else "message"
-
-
 ChatReplyMessage = Annotated[
     Union[Annotated[ChatMessage, Tag("message")], Annotated[AsyncHandoff, Tag("handoff")]],
-    Discriminator(_message_kind),
+    Discriminator(shape_tag("message", "handoff", AsyncHandoff, lambda d: "role" not in d and "status" in d)),
 ]
 
 

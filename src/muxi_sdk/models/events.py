@@ -17,20 +17,21 @@ from .chat import (
 )
 
 
-class StreamOpenEvent(BaseModel):
+class _StreamBoundary(BaseModel):
+    session_id: str | None = None
+    request_id: str | None = None
+
+
+class StreamOpenEvent(_StreamBoundary):
     """The first event of a stream: the subscription is live."""
 
     type: Literal["stream_open"] = "stream_open"
-    session_id: str | None = None
-    request_id: str | None = None
 
 
-class StreamCompletedEvent(BaseModel):
+class StreamCompletedEvent(_StreamBoundary):
     """The last event of a stream: the request (or replay) is over."""
 
     type: Literal["stream_completed"] = "stream_completed"
-    session_id: str | None = None
-    request_id: str | None = None
 
 
 class ActivityEvent(BaseModel):

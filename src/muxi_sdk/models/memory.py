@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, model_validator
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, shape_tag
 
 MemoryScope = Literal["user", "group", "formation"]
 
@@ -110,15 +110,9 @@ class MemoryIngestion(BaseModel):
     derived_events: list[Any] | None = None
 
 
-def _created_kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "ingestion" if "id" not in value and "status" in value else "memory"
-    return "ingestion" if isinstance(value, MemoryIngestion) else "memory"
-
-
 MemoryCreated = Annotated[
     Union[Annotated[Memory, Tag("memory")], Annotated[MemoryIngestion, Tag("ingestion")]],
-    Discriminator(_created_kind),
+    Discriminator(shape_tag("memory", "ingestion", MemoryIngestion, lambda d: "id" not in d and "status" in d)),
 ]
 """What `m.memory.add()` returns: a `Memory` (direct write) or a `MemoryIngestion` (with `source`)."""
 

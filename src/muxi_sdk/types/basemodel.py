@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -56,3 +57,16 @@ class InputModel(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(
         populate_by_name=True, extra="forbid", protected_namespaces=(), arbitrary_types_allowed=True
     )
+
+
+def shape_tag(
+    default: str, other: str, other_cls: type, is_other: Callable[[dict[str, Any]], bool]
+) -> Callable[[Any], str]:
+    """A union discriminator for two shapes told apart by their keys (raw dicts) or class (models)."""
+
+    def tag(value: Any) -> str:
+        if isinstance(value, dict):
+            return other if is_other(value) else default
+        return other if isinstance(value, other_cls) else default
+
+    return tag
