@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from muxi_sdk import Muxi
+from muxi_sdk._core import auth as security
 from muxi_sdk._core.auth import hmac_authorization, hmac_signature
 from muxi_sdk.errors import AuthenticationError, ConfigurationError
 from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.routes.server import set_auth
-from muxi_sdk._core import auth as security
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
