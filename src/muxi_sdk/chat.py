@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -129,9 +130,15 @@ def _chat_call(
     return Call(op, req, opts, stream=make_stream)
 
 
-def _open_chat_stream(start: StreamStart, is_async: bool) -> ChatStream | ChatStreamAsync:
+def _open_chat_stream(start: StreamStart, is_async: bool, keep_text: bool = True) -> ChatStream | ChatStreamAsync:
     cls = ChatStreamAsync if is_async else ChatStream
-    return cls(start.response, decode_chat_event, meta=start.meta)
+    return cls(start.response, decode_chat_event, meta=start.meta, keep_text=keep_text)
+
+
+def _stream_opener(keep_text: bool) -> Any:
+    if not isinstance(keep_text, bool):
+        raise InvalidInputError(f"keep_text must be True or False, not {type(keep_text).__name__}")
+    return _open_chat_stream if keep_text else functools.partial(_open_chat_stream, keep_text=False)
 
 
 class Chat(BaseSDK):
@@ -145,13 +152,18 @@ class Chat(BaseSDK):
         """
         return _chat_call(SEND, dict(options), message=message)
 
-    def _stream(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
+    def _stream(
+        self, *, message: str, keep_text: bool = True, **options: Unpack[ChatOptions]
+    ) -> Call[ChatStream]:
         """Send a message and stream the reply as typed events (progress, planning, content, completed, ui, done).
 
         Use it as a context manager. `.text()` / `.final()` gather the reply. An `error` frame raises
         `StreamError`; a dropped connection raises `StreamInterruptedError` saying how much had arrived.
+        `keep_text=False` keeps none of the reply text while streaming (constant memory for replies you
+        consume event by event): `.text()` is then the `completed` event's text.
         """
-        return _chat_call(STREAM, dict(options), message=message, stream=True, make_stream=_open_chat_stream)
+        opener = _stream_opener(keep_text)
+        return _chat_call(STREAM, dict(options), message=message, stream=True, make_stream=opener)
 
     def _submit(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[AsyncChatAccepted]:
         """Ask for background processing (`mode: "async"`): the result is POSTed to `webhook_url`.
@@ -172,9 +184,12 @@ class Chat(BaseSDK):
         """
         return _chat_call(AUDIO, dict(options), audio=file)
 
-    def _audio_stream(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
-        """Send a voice note and stream the reply as typed events (like `stream`)."""
-        return _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True, make_stream=_open_chat_stream)
+    def _audio_stream(
+        self, *, file: Any, keep_text: bool = True, **options: Unpack[ChatOptions]
+    ) -> Call[ChatStream]:
+        """Send a voice note and stream the reply as typed events (like `stream`, `keep_text` included)."""
+        opener = _stream_opener(keep_text)
+        return _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True, make_stream=opener)
 
     send = sync_op(_send)
     send_async = async_op(_send)

@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import operator
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, Union
+
+from pydantic import ConfigDict, Field, create_model
 
 from ..errors import InvalidInputError, ResponseValidationError
 from ..types.basemodel import BaseModel
@@ -59,6 +63,76 @@ class PageSpec:
 
 class _PageData(BaseModel):
     """The envelope's `data`, kept raw (every field lands in the model's extras) for the JSONPath step."""
+
+
+class _OnePage(BaseModel):
+    """Base of a page's one-pass shape: `data` validated straight from the JSON bytes, items included.
+
+    Built per `PageSpec` by `_one_pass` for the specs whose paths are plain names. Only the two fields the page
+    reads are declared (by their JSON names, as aliases); the rest of `data` is ignored here and read lazily
+    for `Page.data`.
+    """
+
+    model_config = ConfigDict(populate_by_name=False, extra="ignore")
+
+
+@functools.cache
+def _one_pass(spec: PageSpec) -> Any:
+    """The response type of a list operation: this spec's `_OnePage` shape, falling back to `_PageData`.
+
+    pydantic-core tries the shape first (left to right) inside the one pass over the envelope; when it does
+    not fit - a path that is not a plain name, an item that does not validate, a key that a model could
+    change - the data lands in `_PageData` and the page is made exactly as before (same items, same errors).
+    None when the spec cannot have a shape at all.
+    """
+    results = _simple(spec.results)
+    more = _simple(spec.has_more) if spec.has_more else None
+    if results is None or not results[1] or (spec.has_more and (more is None or more[1])):
+        return None
+    if spec.key is not None and _key_attr(spec) is None:
+        return None
+    items = list.__class_getitem__(spec.item)
+    fields: dict[str, Any] = {"found": (items, Field(default_factory=list, alias=results[0]))}
+    if more is not None:
+        fields["more"] = (Any, Field(None, alias=more[0]))
+    shape = create_model(f"_OnePage_{results[0]}", __base__=_OnePage, **fields)
+    return Annotated[Union[shape, _PageData], Field(union_mode="left_to_right")]
+
+
+@functools.cache
+def _page_response(spec: PageSpec) -> type[_PageData]:
+    """The `Operation.response` of a list: `_PageData`, carrying its one-pass type for the request path.
+
+    The request path validates a successful envelope with `__one_pass__` when the type has one, and
+    everything else (its fallback path) with the type itself, so errors stay exactly those of `_PageData`.
+    """
+    one_pass = _one_pass(spec)
+    if one_pass is None:
+        return _PageData
+    response: type[_PageData] = create_model(f"_PageData_{_simple(spec.results)[0]}", __base__=_PageData)  # type: ignore[index]
+    response.__one_pass__ = one_pass  # type: ignore[attr-defined]
+    return response
+
+
+@functools.cache
+def _key_attr(spec: PageSpec) -> str | None:
+    """The item model's attribute holding `spec.key`, when the validated value is the raw one unchanged.
+
+    That holds for a required plain `str` field read by its own name in a model without validators; for any
+    other key the raw JSON has to be read (the `_PageData` path).
+    """
+    simple = _simple(spec.key) if spec.key else None
+    item = spec.item
+    fields = getattr(item, "model_fields", None)
+    if simple is None or simple[1] or not fields or simple[0] not in fields:
+        return None
+    info = fields[simple[0]]
+    decorators = item.__pydantic_decorators__
+    if info.annotation is not str or not info.is_required() or info.alias not in (None, simple[0]):
+        return None
+    if info.validation_alias is not None or decorators.field_validators or decorators.model_validators:
+        return None
+    return simple[0]
 
 
 @functools.cache
@@ -124,8 +198,9 @@ def paginated(
         raise InvalidInputError(f"limit must be a positive int, not {limit!r}")
     if spec.max_limit is not None and limit > spec.max_limit:
         raise InvalidInputError(f"limit must be at most {spec.max_limit}")
-    if op.response is not _PageData:
-        op = dataclasses.replace(op, response=_PageData)
+    response = _page_response(spec)
+    if op.response is not response:
+        op = dataclasses.replace(op, response=response)
     cursor = _Cursor(sdk, Call(op, request, options), spec, limit)
     return _page_call(cursor)
 
@@ -147,39 +222,25 @@ def _page_call(cursor: _Cursor) -> Call[Any]:
     return Call(cursor.call.op, request, cursor.call.options, post=functools.partial(_make_page, cursor))
 
 
-def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any]:
-    from .request import type_adapter
-
+def _make_page(cursor: _Cursor, result: _PageData | _OnePage, is_async: bool) -> Page[Any]:
     spec = cursor.spec
-    data = dict(result.__pydantic_extra__ or {})
     meta = result.response_meta
-    found = _select(spec.results, data)
+    data: dict[str, Any] | Callable[[], dict[str, Any]]
+    if isinstance(result, _OnePage):  # validated in the request's one pass: items are models already
+        found: list[Any] = result.found  # type: ignore[attr-defined]
+        more_flags = [result.more] if "more" in result.model_fields_set else []  # type: ignore[attr-defined]
+        key_attr = _key_attr(spec) if spec.key is not None else None
+        items, seen = _unseen(cursor, found, None if key_attr is None else operator.attrgetter(key_attr))
+        data = functools.partial(_raw_data, meta)
+    else:
+        data = dict(result.__pydantic_extra__ or {})
+        found = _select(spec.results, data)
+        fresh, seen = _unseen(cursor, found, None if spec.key is None else functools.partial(_raw_key, spec.key))
+        items = _validate_items(cursor, fresh, meta)
+        more_flags = _select(spec.has_more, data) if spec.has_more else []
     asked = cursor.page_size if spec.offset_param is not None else cursor.position + cursor.page_size
     if spec.offset_param is None and spec.max_limit is not None:
         asked = min(asked, spec.max_limit)
-    fresh = found[cursor.skip :]
-    seen = cursor.seen
-    if spec.key is not None:
-        seen = set(seen)
-        kept = []
-        for raw in fresh:
-            keys = _select(spec.key, raw) if isinstance(raw, dict) else []
-            k = keys[0] if keys else None
-            if k is not None and k in seen:
-                continue
-            if k is not None:
-                seen.add(k)
-            kept.append(raw)
-        fresh = kept
-    try:
-        items = type_adapter(list.__class_getitem__(spec.item)).validate_python(fresh)
-    except Exception as exc:  # pydantic.ValidationError
-        raise ResponseValidationError(
-            f"unexpected item shape from {cursor.call.op.operation_id}: {exc}",
-            status_code=meta.status_code if meta else None,
-            request_id=meta.request_id if meta else None,
-        ) from exc
-    more_flags = _select(spec.has_more, data) if spec.has_more else []
     more = bool(more_flags[0]) if more_flags else len(found) >= asked
     if spec.offset_param is None and spec.max_limit is not None and asked >= spec.max_limit:
         more = False  # the window cannot grow any further
@@ -188,6 +249,52 @@ def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any]:
     cls = AsyncPage if is_async else Page
     following = dataclasses.replace(cursor, position=next_position, seen=seen)
     return cls(items, data, meta, more and len(found) > cursor.skip, following)
+
+
+def _unseen(cursor: _Cursor, found: list[Any], key_of: Callable[[Any], Any] | None) -> tuple[list[Any], set[Any]]:
+    """The items of this response that earlier pages did not return (by position, then by key)."""
+    fresh = found[cursor.skip :]
+    seen = cursor.seen
+    if key_of is None:
+        return fresh, seen
+    seen = set(seen)
+    kept = []
+    for item in fresh:
+        k = key_of(item)
+        if k is not None and k in seen:
+            continue
+        if k is not None:
+            seen.add(k)
+        kept.append(item)
+    return kept, seen
+
+
+def _raw_key(expr: str, raw: Any) -> Any:
+    keys = _select(expr, raw) if isinstance(raw, dict) else []
+    return keys[0] if keys else None
+
+
+def _validate_items(cursor: _Cursor, fresh: list[Any], meta: ResponseMeta | None) -> list[Any]:
+    from .request import type_adapter
+
+    try:
+        items: list[Any] = type_adapter(list.__class_getitem__(cursor.spec.item)).validate_python(fresh)
+    except Exception as exc:  # pydantic.ValidationError
+        raise ResponseValidationError(
+            f"unexpected item shape from {cursor.call.op.operation_id}: {exc}",
+            status_code=meta.status_code if meta else None,
+            request_id=meta.request_id if meta else None,
+        ) from exc
+    return items
+
+
+def _raw_data(meta: ResponseMeta | None) -> dict[str, Any]:
+    """`Page.data` of a page made in one pass: the envelope's `data` as JSON, parsed when first read."""
+    response = meta.http_response if meta is not None else None
+    if response is None:
+        return {}
+    data: dict[str, Any] = json.loads(response.content)["data"]
+    return data
 
 
 class Page(Generic[T]):
@@ -199,16 +306,24 @@ class Page(Generic[T]):
     def __init__(
         self,
         items: list[T],
-        data: dict[str, Any],
+        data: dict[str, Any] | Callable[[], dict[str, Any]],
         meta: ResponseMeta | None,
         has_next: bool,
         following: _Cursor,
     ) -> None:
         self.items = items
-        self.data = data
+        self._data = data  # or how to get it: a one-pass page parses the raw data only if it is read
         self.response_meta = meta
         self.has_next = has_next
         self._following = following  # where the next page starts
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The raw `data` of the response (as JSON), besides the validated `items`."""
+        data = self._data
+        if callable(data):
+            data = self._data = data()
+        return data
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(items={len(self.items)}, has_next={self.has_next})"

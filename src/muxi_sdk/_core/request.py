@@ -107,6 +107,29 @@ def _parsed_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
+def _folds_query(client: Any) -> bool:
+    """Can the query go into the URL itself? Not with a client that has `params` of its own: httpx then
+    replaces a URL's query with the merged params, so the query is passed as `params=` for it to merge."""
+    return type(client) in (httpx.Client, httpx.AsyncClient) and not client.params
+
+
+def _url_with_query(url: str, params: dict[str, Any]) -> httpx.URL:
+    """`url` with `params` as its query, encoded as httpx encodes `params=` and parsed once per distinct query.
+
+    httpx would otherwise merge and re-parse the whole URL for every request with `params=` (~15 µs).
+    """
+    try:
+        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items())
+        return _parsed_query_url(url, key)
+    except TypeError:  # an unhashable value: parse it uncached, same result
+        return httpx.URL(url, params=params)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_query_url(url: str, params: tuple[tuple[str, Any], ...]) -> httpx.URL:
+    return httpx.URL(url, params={k: list(v) if isinstance(v, tuple) else v for k, v in params})
+
+
 @functools.cache
 def type_adapter(tp: Any) -> TypeAdapter[Any]:
     from pydantic import TypeAdapter
@@ -264,9 +287,13 @@ class BaseSDK:
         path = op.path
         if req.path_params:
             path = path.format_map({k: quote(require_id(k, v), safe="") for k, v in req.path_params.items()})
-        url = _parsed_url(base_url + path)
-        headers = self._headers(op, req, opts, url)
         params = {k: _query_value(v) for k, v in (req.query or {}).items() if v is not None and v is not UNSET}
+        if params and _folds_query(client):
+            url = _url_with_query(base_url + path, params)
+            params = {}
+        else:
+            url = _parsed_url(base_url + path)
+        headers = self._headers(op, req, opts, url)
         timeout = self._timeout(op, opts, supplied)
         retry_config = cfg.effective_retry_config(opts.retries)
         body = req.body
@@ -373,6 +400,10 @@ def _owned(stream: Any, owner: BaseSDK) -> Any:
     """
     if getattr(stream, "_client_ref", False) is None:
         stream._client_ref = owner
+    # One event of a stream is a response body too: it gets the client's byte budget.
+    cap = getattr(owner.sdk_configuration, "max_response_bytes", UNSET)
+    if cap is not UNSET and hasattr(stream, "max_event_bytes"):
+        stream.max_event_bytes = cap
     return stream
 
 
@@ -393,10 +424,14 @@ def _transport_error(exc: Exception, request: httpx.Request, attempts: int) -> E
 
 @functools.cache
 def _envelope_validator(tp: Any) -> Callable[[bytes], dict[str, Any]]:
-    """Parse a MUXI envelope and validate its `data` as `tp` in one pydantic-core pass over the JSON bytes."""
+    """Parse a MUXI envelope and validate its `data` as `tp` in one pydantic-core pass over the JSON bytes.
+
+    A type may name another for this pass (`__one_pass__`: list pages validate their items here too).
+    """
+    data: Any = getattr(tp, "__one_pass__", tp)
     envelope = TypedDict(  # noqa: UP013 (a field typed by a variable)
         "envelope",
-        {"success": Any, "request": Any, "timestamp": Any, "object": Any, "type": Any, "data": tp},
+        {"success": Any, "request": Any, "timestamp": Any, "object": Any, "type": Any, "data": data},
         total=False,
     )
     validate: Callable[[bytes], dict[str, Any]] = type_adapter(envelope).validator.validate_json

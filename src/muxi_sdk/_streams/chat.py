@@ -27,6 +27,7 @@ from ..models.chat import (
     UnknownEvent,
 )
 from .eventstream import EventStream, EventStreamAsync
+from .sse import Frame
 
 _token_adapter = type_adapter(TokenEvent)
 
@@ -107,9 +108,17 @@ def _decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
 
 
 class _ChatAccumulator:
-    """Follows the events of one chat stream and adds them up into the reply."""
+    """Follows the events of one chat stream and adds them up into the reply.
 
-    def __init__(self) -> None:
+    The text is kept as the newest deltas plus runs of `_RUN` deltas joined once and never again: constant
+    work per delta, and memory the text plus a run of small strings. `keep_text=False` keeps no text at all.
+    """
+
+    _RUN = 1024
+
+    def __init__(self, keep_text: bool = True) -> None:
+        self.keep_text = keep_text
+        self.runs: list[str] = []
         self.deltas: list[str] = []
         self.completed: CompletedEvent | None = None
         self.ui: list[dict[str, Any]] = []
@@ -118,10 +127,12 @@ class _ChatAccumulator:
 
     def __call__(self, event: ChatEvent) -> None:
         if isinstance(event, ContentEvent):
-            deltas = self.deltas
-            deltas.append(event.content or "")
-            if len(deltas) >= 1024:  # keep the text, not one object per delta: join the newest half
-                deltas[-512:] = ["".join(deltas[-512:])]
+            if self.keep_text:
+                deltas = self.deltas
+                deltas.append(event.content or "")
+                if len(deltas) >= self._RUN:
+                    self.runs.append("".join(deltas))
+                    deltas.clear()
         elif isinstance(event, CompletedEvent):
             self.completed = event
         elif isinstance(event, UIEvent):
@@ -133,12 +144,16 @@ class _ChatAccumulator:
         if request_id:
             self.request_id = request_id
 
+    def received(self) -> str:
+        """The text of the content deltas so far ("" with `keep_text=False`)."""
+        return "".join(self.runs) + "".join(self.deltas)
+
     @property
     def text(self) -> str:
         # `completed` carries the authoritative full text (and must win after a stream discontinuity).
         if self.completed is not None and self.completed.content is not None:
             return self.completed.content
-        return "".join(self.deltas)
+        return self.received()
 
     def result(self, events_received: int) -> ChatResult:
         return ChatResult(
@@ -155,12 +170,27 @@ class _ChatAccumulator:
 class _ChatStreamMixin:
     _acc: _ChatAccumulator
     events_received: int
+    _raw_frames = True
 
     def _received_text(self) -> str:
-        return "".join(self._acc.deltas)
+        return self._acc.received()
 
     def _progress(self) -> str:
         return f"{self.events_received} events and {len(self._received_text())} characters of text received"
+
+    def _frame(self, frame: Frame) -> ChatEvent | None:
+        # The flat path of the common frame, `data: {"token": {...}}` as raw bytes: one pydantic-core pass
+        # from the bytes to the typed event, counted and added up here. Anything else, or a frame that does
+        # not fit, goes the general way (`_handle` -> `decode_chat_event`), which decides as before.
+        if type(frame) is bytes:
+            try:
+                event: ChatEvent = _validate_frame(frame)["token"]
+            except ValueError:
+                return self._handle(ServerSentEvent("message", frame.decode("utf-8", "replace"), "", None))
+            self.events_received += 1
+            self._acc(event)
+            return event
+        return self._handle(frame)  # type: ignore[arg-type]
 
     def _handle(self, sse: ServerSentEvent) -> ChatEvent | None:
         try:
@@ -172,10 +202,14 @@ class _ChatStreamMixin:
 
 
 class ChatStream(_ChatStreamMixin, EventStream[ChatEvent]):
-    """Sync chat stream: iterate events, or call `.text()` / `.final()` to gather the rest of the reply."""
+    """Sync chat stream: iterate events, or call `.text()` / `.final()` to gather the rest of the reply.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._acc = _ChatAccumulator()
+    `keep_text=False` (of `chat.stream(...)`) keeps no reply text while streaming: `.text()` is then the
+    `completed` event's full text ("" without one), and errors carry no `received_text`.
+    """
+
+    def __init__(self, *args: Any, keep_text: bool = True, **kwargs: Any) -> None:
+        self._acc = _ChatAccumulator(keep_text)
         super().__init__(*args, observe=self._acc, **kwargs)
 
     def text(self) -> str:
@@ -192,8 +226,8 @@ class ChatStream(_ChatStreamMixin, EventStream[ChatEvent]):
 class ChatStreamAsync(_ChatStreamMixin, EventStreamAsync[ChatEvent]):
     """Async chat stream: `async for` events, or `await .text()` / `await .final()`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._acc = _ChatAccumulator()
+    def __init__(self, *args: Any, keep_text: bool = True, **kwargs: Any) -> None:
+        self._acc = _ChatAccumulator(keep_text)
         super().__init__(*args, observe=self._acc, **kwargs)
 
     async def text(self) -> str:

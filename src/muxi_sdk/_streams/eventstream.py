@@ -23,7 +23,7 @@ from typing_extensions import Self
 from .._core.retries import RetryConfig, RetryState
 from ..errors import ConnectionError, MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
-from .sse import aiter_sse, iter_sse
+from .sse import DEFAULT_MAX_EVENT_BYTES, Frame, aiter_frames, aiter_sse, iter_frames, iter_sse
 
 T = TypeVar("T")
 
@@ -42,6 +42,9 @@ def _weak(stream: Any) -> Any:
 
 
 class _StreamBase(Generic[T]):
+    # `_frame` takes raw frames (`SSEDecoder.frames()`): a protocol that reads its common frame from bytes.
+    _raw_frames = False
+
     def __init__(
         self,
         response: httpx.Response,
@@ -60,6 +63,8 @@ class _StreamBase(Generic[T]):
         self._closed = False
         self.events_received = 0
         self.last_event_id: str | None = None
+        # The cap of one event (the client's `max_response_bytes`, set by the request path).
+        self.max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES
 
     @property
     def closed(self) -> bool:
@@ -85,6 +90,10 @@ class _StreamBase(Generic[T]):
             if self._observe is not None:
                 self._observe(event)
         return event
+
+    def _frame(self, frame: Frame) -> T | None:
+        """One decoded frame -> an event (None: nothing to yield)."""
+        return self._handle(frame)  # type: ignore[arg-type]
 
     def _progress(self) -> str:
         return f"{self.events_received} events received"
@@ -122,8 +131,9 @@ class EventStream(_StreamBase[T]):
     def _events(self) -> Generator[T, None, None]:
         try:
             self._check_content_type()
-            for sse in iter_sse(self.response.iter_bytes()):
-                event = self._handle(sse)
+            # `self` is a weak proxy here: no bound method of it may be kept in a local (a strong reference).
+            for frame in iter_frames(self.response.iter_bytes(), self.max_event_bytes, raw=self._raw_frames):
+                event = self._frame(frame)
                 if event is not None:
                     yield event
         except httpx.TransportError as exc:
@@ -168,8 +178,8 @@ class EventStreamAsync(_StreamBase[T]):
     async def _events(self) -> AsyncIterator[T]:
         try:
             self._check_content_type()
-            async for sse in aiter_sse(self.response.aiter_bytes()):
-                event = self._handle(sse)
+            async for frame in aiter_frames(self.response.aiter_bytes(), self.max_event_bytes, raw=self._raw_frames):
+                event = self._frame(frame)
                 if event is not None:
                     yield event
         except httpx.TransportError as exc:
@@ -375,7 +385,7 @@ class ResumableEventStream(EventStream[T]):
                 error: Exception | None = None
                 try:
                     self._check_content_type()
-                    for sse in iter_sse(self.response.iter_bytes()):
+                    for sse in iter_sse(self.response.iter_bytes(), self.max_event_bytes):
                         if not r.accept(sse):
                             continue
                         event = self._handle(sse)
@@ -438,7 +448,7 @@ class ResumableEventStreamAsync(EventStreamAsync[T]):
                 error: Exception | None = None
                 try:
                     self._check_content_type()
-                    async for sse in aiter_sse(self.response.aiter_bytes()):
+                    async for sse in aiter_sse(self.response.aiter_bytes(), self.max_event_bytes):
                         if not r.accept(sse):
                             continue
                         event = self._handle(sse)
