@@ -109,7 +109,8 @@ def _page_response(spec: PageSpec) -> type[_PageData]:
     one_pass = _one_pass(spec)
     if one_pass is None:
         return _PageData
-    response: type[_PageData] = create_model(f"_PageData_{_simple(spec.results)[0]}", __base__=_PageData)  # type: ignore[index]
+    # Named as its base: a validation error of the general path reads exactly as before.
+    response: type[_PageData] = create_model("_PageData", __base__=_PageData)
     response.__one_pass__ = one_pass  # type: ignore[attr-defined]
     return response
 

@@ -478,7 +478,6 @@ _NOT_FAST = object()
 
 def _parse(op: Operation, response: httpx.Response, attempts: int, elapsed_ms: float) -> Any:
     """Unwrap the envelope, validate `data` into the operation's model, attach the response metadata."""
-    status = response.status_code
     if op.response is str and not op.envelope:  # text answers (server logs, ping): any body is the answer
         return response.text
     raw = response.content
@@ -486,6 +485,12 @@ def _parse(op: Operation, response: httpx.Response, attempts: int, elapsed_ms: f
         fast = _parse_enveloped(op, response, raw, attempts, elapsed_ms)
         if fast is not _NOT_FAST:
             return fast
+    return _parse_general(op, response, raw, attempts, elapsed_ms)
+
+
+def _parse_general(op: Operation, response: httpx.Response, raw: bytes, attempts: int, elapsed_ms: float) -> Any:
+    """Every body the one pass does not take: json.loads, the envelope's rules, then validation of `data`."""
+    status = response.status_code
     body: Any
     if not raw:
         body = None
@@ -575,6 +580,7 @@ def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
 
 async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
     client = cfg.pool.async_client
+    slots = cfg.pool.async_slots()
     result: Any = None
     while True:
         try:
@@ -584,7 +590,11 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
         result = None
         if type(action) is _Send:
             try:
-                result = await client.send(action.request, stream=action.stream)
+                if slots is None:
+                    result = await client.send(action.request, stream=action.stream)
+                else:
+                    async with slots:  # held until the headers (streams) or the body arrived: see async_slots
+                        result = await client.send(action.request, stream=action.stream)
             except httpx.TransportError as exc:
                 result = exc
         elif type(action) is _Sleep:

@@ -23,7 +23,7 @@ from typing_extensions import Self
 from .._core.retries import RetryConfig, RetryState
 from ..errors import ConnectionError, MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
-from .sse import DEFAULT_MAX_EVENT_BYTES, Frame, aiter_frames, aiter_sse, iter_frames, iter_sse
+from .sse import DEFAULT_MAX_EVENT_BYTES, Frame, SSEDecoder, aiter_sse, iter_sse
 
 T = TypeVar("T")
 
@@ -131,8 +131,16 @@ class EventStream(_StreamBase[T]):
     def _events(self) -> Generator[T, None, None]:
         try:
             self._check_content_type()
-            # `self` is a weak proxy here: no bound method of it may be kept in a local (a strong reference).
-            for frame in iter_frames(self.response.iter_bytes(), self.max_event_bytes, raw=self._raw_frames):
+            # One flat loop: chunks -> frames -> events. `self` is a weak proxy here, so no bound method of it
+            # may be kept in a local (that would be a strong reference); the decoder's are fine.
+            decoder = SSEDecoder(self.max_event_bytes)
+            feed = decoder.frames if self._raw_frames else decoder.feed
+            for chunk in self.response.iter_bytes():
+                for frame in feed(chunk):
+                    event = self._frame(frame)
+                    if event is not None:
+                        yield event
+            for frame in decoder.close():
                 event = self._frame(frame)
                 if event is not None:
                     yield event
@@ -143,7 +151,7 @@ class EventStream(_StreamBase[T]):
                 self.close()
 
     def __iter__(self) -> Iterator[T]:
-        return self
+        return self  # not the generator: whoever iterates must keep the stream (and its connection) alive
 
     def __next__(self) -> T:
         return next(self._iterator)
@@ -178,7 +186,14 @@ class EventStreamAsync(_StreamBase[T]):
     async def _events(self) -> AsyncIterator[T]:
         try:
             self._check_content_type()
-            async for frame in aiter_frames(self.response.aiter_bytes(), self.max_event_bytes, raw=self._raw_frames):
+            decoder = SSEDecoder(self.max_event_bytes)  # the loop of EventStream._events
+            feed = decoder.frames if self._raw_frames else decoder.feed
+            async for chunk in self.response.aiter_bytes():
+                for frame in feed(chunk):
+                    event = self._frame(frame)
+                    if event is not None:
+                        yield event
+            for frame in decoder.close():
                 event = self._frame(frame)
                 if event is not None:
                     yield event
@@ -191,8 +206,8 @@ class EventStreamAsync(_StreamBase[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self
 
-    async def __anext__(self) -> T:
-        return await self._iterator.__anext__()
+    def __anext__(self) -> Awaitable[T]:
+        return self._iterator.__anext__()  # the generator's own awaitable: no coroutine of ours per event
 
     async def __aenter__(self) -> Self:
         return self

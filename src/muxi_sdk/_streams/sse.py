@@ -106,10 +106,12 @@ class SSEDecoder:
             blocks = buf.split(b"\n\n")
             buf = blocks.pop()
             plain = raw and not self.last_event_id
+            cap = self.max_event_bytes
             for block in blocks:
                 if block[:5] == b"data:" and not self._has_data and not self._event and b"\n" not in block:
                     value = block[6:] if block[5:6] == b" " else block[5:]
-                    self._check_event(len(value))
+                    if cap is not None and len(value) > cap:
+                        self._check_event(len(value))
                     if plain:
                         out.append(value)
                     else:
@@ -197,36 +199,18 @@ class SSEDecoder:
 def iter_sse(
     chunks: Iterable[bytes], max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES
 ) -> Iterator[ServerSentEvent]:
-    """The events of a byte stream."""
-    return iter_frames(chunks, max_event_bytes)  # type: ignore[return-value]
-
-
-def aiter_sse(
-    chunks: AsyncIterable[bytes], max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES
-) -> AsyncIterator[ServerSentEvent]:
-    return aiter_frames(chunks, max_event_bytes)  # type: ignore[return-value]
-
-
-def iter_frames(
-    chunks: Iterable[bytes], max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES, *, raw: bool = False
-) -> Iterator[Frame]:
-    """The events of a byte stream; `raw=True`: as `SSEDecoder.frames()` gives them."""
     decoder = SSEDecoder(max_event_bytes)
-    feed = decoder.frames if raw else decoder.feed
     for chunk in chunks:
-        if chunk:
-            yield from feed(chunk)
+        yield from decoder.feed(chunk)
     yield from decoder.close()
 
 
-async def aiter_frames(
-    chunks: AsyncIterable[bytes], max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES, *, raw: bool = False
-) -> AsyncIterator[Frame]:
+async def aiter_sse(
+    chunks: AsyncIterable[bytes], max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES
+) -> AsyncIterator[ServerSentEvent]:
     decoder = SSEDecoder(max_event_bytes)
-    feed = decoder.frames if raw else decoder.feed
     async for chunk in chunks:
-        if chunk:
-            for event in feed(chunk):
-                yield event
+        for event in decoder.feed(chunk):
+            yield event
     for event in decoder.close():
         yield event
