@@ -3,8 +3,12 @@
     python bench/rawserver.py --port 9001
 
 POST /v1/chat with `"stream": false` answers a fixed JSON envelope; otherwise it streams chat frames, as
-many content tokens as the message says (`"message": "100000"`). GET /v1/health and GET /v1/sessions
-(50 sessions) answer fixed JSON.
+many content tokens as the message says (`"message": "100000"`). GET /v1/health, GET /v1/sessions
+(50 sessions) and GET /v1/sessions/{id} answer fixed JSON.
+
+The peer SDKs' own shapes, so each is measured against a server that answers it: OpenAI's (`/v1/models`,
+`/v1/models/{id}`, `POST /v1/chat/completions`) and Mix's (`/health`, `/api/sessions`, `/api/sessions/{id}`,
+`POST /api/sessions`).
 """
 
 from __future__ import annotations
@@ -65,6 +69,84 @@ SESSIONS = _envelope(
         "total": 50,
     },
 )
+SESSION = _envelope(
+    "session",
+    "session.get",
+    {
+        "session_id": "sess_0001",
+        "user_id": "alice",
+        "message_count": 2,
+        "active": True,
+        "created_at": 1795422366.1,
+        "last_activity": 1795422367.2,
+    },
+)
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+_MODEL = {"id": "gpt-bench", "object": "model", "created": 1795422366, "owned_by": "bench"}
+OPENAI_MODEL = _dumps(_MODEL)
+OPENAI_MODELS = _dumps({"object": "list", "data": [{**_MODEL, "id": f"model-{i:02d}"} for i in range(50)]})
+OPENAI_COMPLETION = _dumps(
+    {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "created": 1795422366,
+        "model": "gpt-bench",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Echo: hello", "refusal": None},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6},
+    }
+)
+_MIX_SESSION = {
+    "assistantMessageCount": 1,
+    "browserMode": "local-browser-service",
+    "completionTokens": 3,
+    "cost": 0.01,
+    "createdAt": "2026-11-23T08:26:05Z",
+    "id": "sess_0001",
+    "promptTokens": 3,
+    "sessionType": "main",
+    "title": "Session",
+    "toolCallCount": 0,
+    "userMessageCount": 1,
+}
+MIX_HEALTH = _dumps({"status": "ok", "timestamp": "2026-11-23T08:26:05Z", "version": "1.0.0"})
+MIX_SESSION = _dumps(_MIX_SESSION)
+MIX_SESSIONS = _dumps([{**_MIX_SESSION, "id": f"sess_{i:04d}"} for i in range(50)])
+ROUTES = {
+    ("GET", "/v1/health"): HEALTH,
+    ("GET", "/v1/sessions"): SESSIONS,
+    ("POST", "/v1/chat"): CHAT,
+    ("GET", "/v1/models"): OPENAI_MODELS,
+    ("POST", "/v1/chat/completions"): OPENAI_COMPLETION,
+    ("GET", "/health"): MIX_HEALTH,
+    ("GET", "/api/sessions"): MIX_SESSIONS,
+    ("POST", "/api/sessions"): MIX_SESSION,
+}
+
+
+def _answer(method: str, path: str) -> tuple[int, bytes]:
+    if (method, path) in ROUTES:
+        return (201 if path == "/api/sessions" and method == "POST" else 200), ROUTES[method, path]
+    if path.startswith("/v1/sessions/"):
+        return 200, SESSION
+    if path.startswith("/v1/models/"):
+        return 200, OPENAI_MODEL
+    if path.startswith("/api/sessions/"):
+        return 200, MIX_SESSION
+    return 200, HEALTH
+
+
 TOKEN = (
     b'data: {"token":{"request_id":"req_b","user_id":"0","session_id":"sess_1","type":"content",'
     b'"content":" word","timestamp":1795422367.67,"stage":"response_generation"}}\n\n'
@@ -86,7 +168,7 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         body += msg.get("body", b"")
         more = msg.get("more_body", False)
     path = scope["path"]
-    if path.endswith("/chat") and b'"stream":false' not in body.replace(b" ", b""):
+    if path == "/v1/chat" and b'"stream":false' not in body.replace(b" ", b""):
         count = int(json.loads(body or b"{}").get("message", "100") or 100)
         await send(
             {
@@ -102,11 +184,11 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
             await send({"type": "http.response.body", "body": batch, "more_body": True})
         await send({"type": "http.response.body", "body": TOKEN * rest + TAIL})
         return
-    payload = CHAT if path.endswith("/chat") else SESSIONS if path.endswith("/sessions") else HEALTH
+    status, payload = _answer(scope["method"], path)
     await send(
         {
             "type": "http.response.start",
-            "status": 200,
+            "status": status,
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
         }
     )

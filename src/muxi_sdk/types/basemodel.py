@@ -15,7 +15,11 @@ class BaseModel(pydantic.BaseModel):
     """Response model: keeps fields the server adds tomorrow (`extra="allow"`), so nothing is lost."""
 
     model_config = pydantic.ConfigDict(
-        populate_by_name=True, extra="allow", protected_namespaces=(), arbitrary_types_allowed=True
+        populate_by_name=True,
+        extra="allow",
+        protected_namespaces=(),
+        arbitrary_types_allowed=True,
+        defer_build=True,
     )
 
     # Not a pydantic PrivateAttr: any private attribute makes pydantic run a Python `model_post_init` for every
