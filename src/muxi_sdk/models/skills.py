@@ -41,5 +41,5 @@ class Skill(BaseModel):
     description: str | None = None
     license: str | None = None
     compatibility: Any = None
-    allowed_tools: list[str] | None = None
+    allowed_tools: list[str] | str | None = None
     resources: list[str] = Field(default_factory=list)
