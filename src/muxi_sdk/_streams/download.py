@@ -9,7 +9,6 @@ file behind (it writes `path`'s sibling temp file and renames it only when the b
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
@@ -24,6 +23,7 @@ from typing_extensions import Self
 
 from ..errors import MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
+from .eventstream import aclose_later
 
 DEFAULT_CHUNK_BYTES = 64 * 1024
 Destination = Union[str, "os.PathLike[str]", IO[bytes]]
@@ -268,12 +268,5 @@ class DownloadAsync(_DownloadBase):
         await self.aclose()
 
     def __del__(self) -> None:
-        if getattr(self, "_closed", True):
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        response = self.response
-        if not loop.is_closed():
-            loop.call_soon(lambda: asyncio.ensure_future(response.aclose()))
+        if not getattr(self, "_closed", True):
+            aclose_later(self.response)
