@@ -136,14 +136,25 @@ class _DownloadBase:
         )
 
 
-def _temp_beside(path: str | os.PathLike[str]) -> tuple[str, IO[bytes]]:
-    """A new temp file in `path`'s directory (same file system: the final rename is atomic)."""
+@contextlib.contextmanager
+def _atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A temp file beside `path` (same file system), renamed to `path` when the block ends without error and
+    removed when it does not: `path` is either complete or untouched."""
     target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed by the caller, renamed or removed)
-        dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".part", delete=False
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed or removed)
+        dir=os.path.dirname(os.path.abspath(target)),
+        prefix=f".{os.path.basename(target)}.",
+        suffix=".part",
+        delete=False,
     )
-    return handle.name, handle
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
 
 
 class Download(_DownloadBase):
@@ -173,16 +184,8 @@ class Download(_DownloadBase):
         """
         if not isinstance(destination, (str, os.PathLike)):
             return self._write_all(destination, chunk_size)
-        temp, handle = _temp_beside(destination)
-        try:
-            with handle:
-                written = self._write_all(handle, chunk_size)
-            os.replace(temp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        return written
+        with _atomic_file(destination) as handle:
+            return self._write_all(handle, chunk_size)
 
     def _write_all(self, out: IO[bytes], chunk_size: int | None) -> int:
         for chunk in self.iter_bytes(chunk_size):
@@ -235,16 +238,8 @@ class DownloadAsync(_DownloadBase):
         """Write the body to a path (atomically: complete or not at all) or to a binary file object."""
         if not isinstance(destination, (str, os.PathLike)):
             return await self._write_all(destination, chunk_size)
-        temp, handle = _temp_beside(destination)
-        try:
-            with handle:
-                written = await self._write_all(handle, chunk_size)
-            os.replace(temp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        return written
+        with _atomic_file(destination) as handle:
+            return await self._write_all(handle, chunk_size)
 
     async def _write_all(self, out: IO[bytes], chunk_size: int | None) -> int:
         async for chunk in self.aiter_bytes(chunk_size):
