@@ -127,11 +127,12 @@ class _ChatAccumulator:
             self.completed = event
         elif isinstance(event, UIEvent):
             self.ui.extend(event.ui)
+        # Events keep unknown fields as sent, so an id may be any JSON value: only strings are ids.
         session_id = getattr(event, "session_id", None)
-        if session_id:
+        if session_id and isinstance(session_id, str):
             self.session_id = session_id
         request_id = getattr(event, "request_id", None)
-        if request_id:
+        if request_id and isinstance(request_id, str):
             self.request_id = request_id
 
     @property
