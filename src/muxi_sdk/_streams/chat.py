@@ -14,6 +14,7 @@ from .._core.request import type_adapter
 from ..errors import StreamError
 from ..models.chat import (
     ChatEvent,
+    ChatEventBase,
     ChatResult,
     CompletedEvent,
     ContentEvent,
@@ -127,23 +128,36 @@ class _ChatAccumulator:
         self.request_id: str | None = None
 
     def __call__(self, event: ChatEvent) -> None:
-        if isinstance(event, ContentEvent):
+        if isinstance(event, ChatEventBase):
+            self.token(event)
+            return
+        if isinstance(event, UIEvent):
+            self.ui.extend(event.ui)
+        # Other events keep unknown fields as sent, so an id may be any JSON value: only strings are ids.
+        session_id = getattr(event, "session_id", None)
+        if session_id and isinstance(session_id, str):
+            self.session_id = session_id
+        request_id = getattr(event, "request_id", None)
+        if request_id and isinstance(request_id, str):
+            self.request_id = request_id
+
+    def token(self, event: ChatEventBase) -> None:
+        """A token event (validated: its ids are strings or None). The flat decode path calls this directly."""
+        kind = type(event)
+        if kind is ContentEvent:
             if self.keep_text:
                 deltas = self.deltas
                 deltas.append(event.content or "")
                 if len(deltas) >= self._RUN:
                     self.runs.append("".join(deltas))
                     deltas.clear()
-        elif isinstance(event, CompletedEvent):
-            self.completed = event
-        elif isinstance(event, UIEvent):
-            self.ui.extend(event.ui)
-        # Events keep unknown fields as sent, so an id may be any JSON value: only strings are ids.
-        session_id = getattr(event, "session_id", None)
-        if session_id and isinstance(session_id, str):
+        elif kind is CompletedEvent:
+            self.completed = event  # type: ignore[assignment]
+        session_id = event.session_id
+        if session_id:
             self.session_id = session_id
-        request_id = getattr(event, "request_id", None)
-        if request_id and isinstance(request_id, str):
+        request_id = event.request_id
+        if request_id:
             self.request_id = request_id
 
     def received(self) -> str:
@@ -200,7 +214,7 @@ class _ChatStreamMixin:
             except ValueError:
                 return self._handle(ServerSentEvent("message", frame.decode("utf-8", "replace"), "", None))
             self.events_received += 1
-            self._acc(event)
+            self._acc.token(event)  # type: ignore[arg-type]
             return event
         return self._handle(frame)  # type: ignore[arg-type]
 
