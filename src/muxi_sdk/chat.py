@@ -152,9 +152,7 @@ class Chat(BaseSDK):
         """
         return _chat_call(SEND, dict(options), message=message)
 
-    def _stream(
-        self, *, message: str, keep_text: bool = True, **options: Unpack[ChatOptions]
-    ) -> Call[ChatStream]:
+    def _stream(self, *, message: str, keep_text: bool = True, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
         """Send a message and stream the reply as typed events (progress, planning, content, completed, ui, done).
 
         Use it as a context manager. `.text()` / `.final()` gather the reply. An `error` frame raises
@@ -184,9 +182,7 @@ class Chat(BaseSDK):
         """
         return _chat_call(AUDIO, dict(options), audio=file)
 
-    def _audio_stream(
-        self, *, file: Any, keep_text: bool = True, **options: Unpack[ChatOptions]
-    ) -> Call[ChatStream]:
+    def _audio_stream(self, *, file: Any, keep_text: bool = True, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
         """Send a voice note and stream the reply as typed events (like `stream`, `keep_text` included)."""
         opener = _stream_opener(keep_text)
         return _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True, make_stream=opener)

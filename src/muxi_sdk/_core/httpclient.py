@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -10,6 +11,24 @@ import httpx
 # Chat replies can take minutes before the first byte of a non-streamed answer; connects should fail fast.
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
+
+
+@functools.cache
+def sdk_headers() -> dict[str, str]:
+    """The SDK's identification headers (built on first use: the version comes from package metadata)."""
+    from .. import _version
+
+    version = _version.__version__
+    return {
+        "User-Agent": _version.__user_agent__,
+        "X-Muxi-SDK": f"python/{version}",
+        "X-Muxi-Client": f"python/{version}",
+    }
+
+
+def owned_headers() -> dict[str, str]:
+    """The default headers of the clients the SDK creates: its identification, and JSON answers."""
+    return {**sdk_headers(), "Accept": "application/json"}
 
 
 @runtime_checkable
@@ -54,7 +73,10 @@ class ClientPool:
                 client = self._client
                 if client is None:
                     self._check_open()
-                    client = cast(HttpClient, httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS))
+                    client = cast(
+                        HttpClient,
+                        httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, headers=owned_headers()),
+                    )
                     self._client = client
         return client
 
@@ -66,7 +88,10 @@ class ClientPool:
                 client = self._async_client
                 if client is None:
                     self._check_open()
-                    client = cast(AsyncHttpClient, httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS))
+                    client = cast(
+                        AsyncHttpClient,
+                        httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, headers=owned_headers()),
+                    )
                     self._async_client = client
         return client
 

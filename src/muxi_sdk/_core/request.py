@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 from typing_extensions import TypedDict
 
-from .. import _version, errors
+from .. import errors
 from .._hooks import HookContext
 from .._utils.logger import NoOpLogger, redact_headers, redact_url
 from ..models.shared import ResponseMeta
@@ -32,6 +32,7 @@ from .auth import (
     USER_ID_HEADER,
     hmac_authorization,
 )
+from .httpclient import sdk_headers
 from .operation import Call, Operation, RequestInput
 from .retries import RetryConfig, RetryState
 
@@ -45,17 +46,6 @@ T = TypeVar("T")
 R = TypeVar("R")
 P = ParamSpec("P")
 SDK = TypeVar("SDK", bound="BaseSDK")
-
-
-@functools.cache
-def _sdk_headers() -> dict[str, str]:
-    """The SDK's identification headers (built on first use: the version comes from package metadata)."""
-    version = _version.__version__
-    return {
-        "User-Agent": _version.__user_agent__,
-        "X-Muxi-SDK": f"python/{version}",
-        "X-Muxi-Client": f"python/{version}",
-    }
 
 
 @dataclass(frozen=True)
@@ -239,10 +229,16 @@ class BaseSDK:
             return formation_base(server_url)
         return cfg.formation_url()
 
-    def _headers(self, op: Operation, req: RequestInput, opts: CallOptions, url: httpx.URL) -> dict[str, str]:
+    def _headers(
+        self, op: Operation, req: RequestInput, opts: CallOptions, url: httpx.URL, owned: bool = False
+    ) -> dict[str, str]:
         cfg = self.sdk_configuration
-        headers = dict(_sdk_headers())
-        headers["Accept"] = req.accept or ("text/event-stream" if op.stream else "application/json")
+        # A client the SDK created carries its identification and `Accept: application/json` as defaults
+        # (`httpclient.owned_headers`): every header passed per request costs httpx a merge and re-normalisation.
+        headers = {} if owned else dict(sdk_headers())
+        accept = req.accept or ("text/event-stream" if op.stream else "application/json")
+        if not owned or accept != "application/json":
+            headers["Accept"] = accept
         if cfg.app:
             headers["X-Muxi-App"] = cfg.app
         auth = op.auth
@@ -324,7 +320,7 @@ class BaseSDK:
             params = {}
         else:
             url = _parsed_url(base_url + path)
-        headers = self._headers(op, req, opts, url)
+        headers = self._headers(op, req, opts, url, owned=not supplied)
         timeout = self._timeout(op, opts, supplied)
         retry_config = cfg.effective_retry_config(opts.retries)
         body = req.body
