@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _server_helpers import make_dir, tarball, write_tarball
 from httpx_sse import ServerSentEvent
 
+from _server_helpers import make_dir, tarball, write_tarball
 from muxi_sdk import Muxi
 from muxi_sdk.errors import (
     AuthenticationError,
@@ -95,7 +95,7 @@ class OneWay(io.RawIOBase):
 
 
 def test_parse_manifest() -> None:
-    text = 'schema: "1.0.0"\nid: my-bot   # the id\nversion: \'2.1\'\nagents:\n  - id: nested\nversion: 9\n'
+    text = "schema: \"1.0.0\"\nid: my-bot   # the id\nversion: '2.1'\nagents:\n  - id: nested\nversion: 9\n"
     manifest = parse_manifest(text)
     assert (manifest.id, manifest.version) == ("my-bot", "2.1")
     assert parse_manifest("agents: []\n").id is None
@@ -277,7 +277,7 @@ def test_deploy_conflict_and_bad_bundles(m: Muxi, tmp_path: Path) -> None:
         m.formations.deploy(bundle=123)  # type: ignore[arg-type]
     no_file = tmp_path / "no-file"
     no_file.mkdir()
-    with pytest.raises(InvalidInputError, match="has no formation.afs"):
+    with pytest.raises(InvalidInputError, match=r"has no formation\.afs"):
         m.formations.deploy(bundle=no_file, formation_id="no-file")
     with pytest.raises(InvalidInputError, match="formation_id is required"):
         m.formations.deploy(bundle=tarball(None))
@@ -522,7 +522,7 @@ def test_lifecycle_streams(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None
     assert stages(events.progress_events) == [
         "extracting", "validating", "resolving_runtime", "spawning_staging", "health_check", "swapping", "stopping_old"
     ]  # fmt: skip
-    assert [e.staging_port for e in events.progress_events if e.stage == "spawning_staging"][0]
+    assert next(e.staging_port for e in events.progress_events if e.stage == "spawning_staging")
     with m.formations.restart_stream(formation_id="cycle") as events:
         restarted = events.result()
     assert restarted.restart_count == 1 and restarted.url is None
@@ -769,7 +769,7 @@ def test_sync_stream_and_a_parallel_cancel_do_not_deadlock(m: Muxi, muxi_fake: F
     def run() -> None:
         try:
             m.formations.update_stream(formation_id="par", bundle=make_dir(tmp_path, "par", "2")).result()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             errors.append(exc)
 
     worker = threading.Thread(target=run)
