@@ -11,7 +11,7 @@ import pytest
 
 from _server_helpers import Signed, sse_frames, tarball
 from muxi_sdk import Muxi
-from muxi_sdk.errors import ConfigurationError, InvalidInputError, ServerError
+from muxi_sdk.errors import AuthenticationError, ConfigurationError, InvalidInputError, ServerError
 from muxi_sdk.models.server import ServerHealth, ServerLogs, ServerStatus
 from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.routes.server import append_log, set_server_option
@@ -187,3 +187,31 @@ def test_lifecycle_streams_frame_errors_with_status_200(signed: Signed) -> None:
     assert [event for event, _ in sse_frames(r.text)] == ["progress", "error"]
     r = signed.request("POST", "/rpc/formations/ghost/rollback")
     assert (r.status_code, r.json()["message"]) == (404, "Formation not found")
+
+
+def test_cli_key_id_and_secret_key_sign_the_server_api() -> None:
+    """`python -m muxi_sdk.testing --key-id ... --secret-key ...` (README's testing section)."""
+    import socket
+    import subprocess
+    import sys
+
+    from _helpers import env_without_muxi
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "muxi_sdk.testing", "--port", str(port), "--key-id", "my-key", "--secret-key", "s3"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env_without_muxi())
+    try:
+        assert proc.stdout is not None and "fake MUXI server on" in proc.stdout.readline().decode()
+        url = f"http://127.0.0.1:{port}"
+        with Muxi(server_url=url, key_id="my-key", secret_key="s3") as m:
+            assert m.server.status().formations.total == 0
+        with Muxi(server_url=url, key_id="my-key", secret_key="wrong") as m, pytest.raises(AuthenticationError):
+            m.server.status()
+        with Muxi(server_url=url, key_id="fake-key-id", secret_key="fake-secret-key") as m:
+            with pytest.raises(AuthenticationError, match="Invalid key"):
+                m.server.status()
+    finally:
+        proc.terminate()
+        proc.wait(10)
