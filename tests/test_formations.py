@@ -16,6 +16,8 @@ from httpx_sse import ServerSentEvent
 
 from _server_helpers import make_dir, tarball, write_tarball
 from muxi_sdk import Muxi
+from muxi_sdk._utils.bundles import pack_directory, parse_manifest
+from muxi_sdk._utils.serializers import RawBody, raw_body
 from muxi_sdk.errors import (
     AuthenticationError,
     ConflictError,
@@ -55,8 +57,6 @@ from muxi_sdk.testing.routes.server import (
     set_server_option,
     settle,
 )
-from muxi_sdk.utils.bundles import pack_directory, parse_manifest
-from muxi_sdk.utils.serializers import RawBody, raw_body
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
