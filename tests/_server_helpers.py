@@ -69,12 +69,16 @@ class Signed:
         self.fake = fake
         self.client = httpx.Client(base_url=fake.url, timeout=30)
 
-    def headers(self, method: str, path: str) -> dict[str, str]:
+    def headers(
+        self, method: str, path: str, *, key: str | None = None, ts: int | None = None, secret: str | None = None
+    ) -> dict[str, str]:
+        """The Authorization header (`key`, `ts`, `secret` override the right ones, to get each 401)."""
         s = self.fake.state
-        ts = int(time.time())
-        digest = hmac.new(s.secret_key.encode(), f"{ts};{method};{path}".encode(), hashlib.sha256).digest()
+        ts = int(time.time()) if ts is None else ts
+        secret_key = s.secret_key if secret is None else secret
+        digest = hmac.new(secret_key.encode(), f"{ts};{method};{path}".encode(), hashlib.sha256).digest()
         signature = base64.b64encode(digest).decode()
-        return {"Authorization": f"MUXI-HMAC key={s.key_id}, timestamp={ts}, signature={signature}"}
+        return {"Authorization": f"MUXI-HMAC key={key or s.key_id}, timestamp={ts}, signature={signature}"}
 
     def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kw: Any) -> httpx.Response:
         url = httpx.URL(path)
