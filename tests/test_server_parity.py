@@ -307,3 +307,13 @@ def test_without_the_bug_switches_the_fake_differs_where_the_bugs_are(muxi_fake:
     finally:
         replay.signed.close()
     raise AssertionError("A1.61 not replayed")
+
+
+def test_the_fixture_is_the_transcript() -> None:
+    """Regenerate with `python scripts/server_transcript_fixture.py` when the transcript changes."""
+    from _helpers import load_script
+
+    script = load_script("server_transcript_fixture")
+    if not script.DEFAULT_SOURCE.exists():
+        pytest.skip(f"{script.DEFAULT_SOURCE} is not next to the repository")
+    assert script.parse(script.DEFAULT_SOURCE) == EXCHANGES

@@ -31,12 +31,9 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import datetime, timezone
-from http import HTTPStatus
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -46,252 +43,66 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..state import FakeState
 from ._bundle import NO_CONFIG, Bundle, BundleError, check_bundle, read_bundle
+from ._server_ops import Runner, Steps, progress, resolving
+from ._server_state import (
+    NOT_FOUND,
+    PORT_POOL,
+    UPSTREAM_BUGS,
+    ServerFail,
+    allocate_port,
+    append_log,
+    audit_log,
+    begin_update,
+    bug,
+    detail,
+    enable_upstream_bug,
+    fail_next_operation,
+    formations,
+    launch,
+    new_record,
+    now_iso,
+    ok,
+    refresh,
+    register_formation,
+    server_error_body,
+    server_options,
+    set_auth,
+    set_server_option,
+    set_status,
+    settle,
+    sse,
+    summary,
+    version_of,
+)
+
+__all__ = [
+    "UPSTREAM_BUGS",
+    "ServerFail",
+    "append_log",
+    "audit_log",
+    "begin_update",
+    "enable_upstream_bug",
+    "fail_next_operation",
+    "formations",
+    "gate_proxy",
+    "register_formation",
+    "routes",
+    "server_error_body",
+    "server_routes",
+    "set_auth",
+    "set_server_option",
+    "set_status",
+    "settle",
+    "verify_hmac",
+]
 
 GZIP_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream")
 FORMATION_ID = re.compile(r"^[a-z0-9-]+$")
-RUNTIME_VERSION = "1.20260928.0"
-MAX_ATTEMPTS = 120
 FOLLOW_POLL_S = 0.05
-PORT_POOL = (18300, 18399)
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-UPSTREAM_BUGS = {
-    "start_outside_current": "start/restart look for the config outside `current/`: 500 (JSON) or "
-    "`event: error` ParseError 'Failed to find formation config' (default build)",
-    "lingering_staging": "after an update the old process lingers as `<id>-staging`: every later update of "
-    "that formation fails with 500 / SpawnError",
-    "cancel_after_rollback": "a rollback leaves its staging port allocated: cancel-update then answers 200 with "
-    "no update running, and the formation turns `unhealthy`",
-}
-
-NOT_FOUND = "Formation not found"
 
 
-class ServerFail(Exception):
-    """An error answer of the MUXI server: `{"error": "<status text>", "message": ..., "code": status}`.
-
-    `kind` is the error type the same failure carries in an `event: error` frame, `stage` where it happens.
-    """
-
-    def __init__(self, status: int, message: str, kind: str | None = None, stage: str = "validating") -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.kind = kind or HTTPStatus(status).phrase.replace(" ", "")
-        self.stage = stage
-
-    def response(self) -> JSONResponse:
-        return JSONResponse(server_error_body(self.status, self.message), status_code=self.status)
-
-    def frame(self) -> bytes:
-        return _sse("error", {"error": self.kind, "message": self.message, "stage": self.stage})
-
-
-def server_error_body(status: int, message: str) -> dict[str, Any]:
-    return {"error": HTTPStatus(status).phrase, "message": message, "code": status}
-
-
-def _ok(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse({"success": True, "data": data}, status_code=status)
-
-
-def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _sse(event: str, data: dict[str, Any]) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
-
-
-# ------------------------------------------------------------------------------------------ state helpers
-
-
-def _options(state: FakeState) -> dict[str, Any]:
-    opts: dict[str, Any] = state.table("server_options")
-    opts.setdefault("auth_enabled", True)
-    opts.setdefault("tolerance_s", 300)
-    opts.setdefault("step_delay_s", 0.005)
-    opts.setdefault("health_check_attempts", 2)
-    opts.setdefault("health_check_s", 1.0)
-    opts.setdefault("audit_log", False)
-    opts.setdefault("failure", None)
-    opts.setdefault("bugs", set())
-    return opts
-
-
-def set_server_option(state: FakeState, **options: Any) -> None:
-    """Tune the fake server: `step_delay_s` (pause between progress frames, default 0.005),
-    `health_check_attempts` (health-check frames per operation, 2), `health_check_s` (how long a formation
-    stays `starting` after a rollback, 1.0), `audit_log` (log every signed request, False like the real build)."""
-    opts = _options(state)
-    unknown = set(options) - {"step_delay_s", "health_check_attempts", "health_check_s", "audit_log"}
-    if unknown:
-        raise ValueError(f"unknown server option(s): {', '.join(sorted(unknown))}")
-    opts.update(options)
-
-
-def enable_upstream_bug(state: FakeState, *names: str) -> None:
-    """Reproduce bugs of MUXI Server 0.20260423.0 (off by default; `UPSTREAM_BUGS` describes each)."""
-    unknown = set(names) - set(UPSTREAM_BUGS)
-    if unknown:
-        raise ValueError(f"unknown upstream bug(s): {', '.join(sorted(unknown))}; known: {', '.join(UPSTREAM_BUGS)}")
-    _options(state)["bugs"].update(names)
-
-
-def _bug(state: FakeState, name: str) -> bool:
-    return name in _options(state)["bugs"]
-
-
-def formations(state: FakeState) -> dict[str, dict[str, Any]]:
-    """The fake server's formations, by id (mutable; hold `state.lock` while changing them)."""
-    table: dict[str, dict[str, Any]] = state.table("server_formations")
-    return table
-
-
-def audit_log(state: FakeState) -> list[str]:
-    """The lines `GET /rpc/server/logs` serves (one per signed request while `audit_log` is on)."""
-    lines: list[str] = state.table("server_audit", list)
-    return lines
-
-
-def set_auth(state: FakeState, *, enabled: bool | None = None, tolerance_s: int | None = None) -> None:
-    """Switch HMAC checking off (like `auth.enabled: false`) or change the timestamp tolerance."""
-    opts = _options(state)
-    if enabled is not None:
-        opts["auth_enabled"] = enabled
-    if tolerance_s is not None:
-        opts["tolerance_s"] = tolerance_s
-
-
-def fail_next_operation(
-    state: FakeState,
-    stage: str = "health_check",
-    error: str = "HealthCheckFailed",
-    message: str = "Health check failed: formation did not become healthy",
-    status: int = 400,
-) -> None:
-    """The next deploy/update/start/restart/rollback fails at `stage` (or at its last stage if it has no such
-    stage): an `event: error` frame when streamed, else a JSON error with `status`. Nothing changes."""
-    _options(state)["failure"] = {"stage": stage, "error": error, "message": message, "status": status}
-
-
-def begin_update(state: FakeState, formation_id: str) -> None:
-    """Mark an update of `formation_id` as running (PUT answers 409; cancel-update succeeds)."""
-    with state.lock:
-        formations(state)[formation_id]["update"] = {"staging_port": _allocate_port(state), "cancelled": False}
-
-
-def append_log(state: FakeState, formation_id: str, line: str, stream: str = "stdout") -> None:
-    """Write a line to a formation's stdout or stderr (followers receive it)."""
-    with state.lock:
-        formations(state)[formation_id]["logs"][stream].append(line)
-
-
-def register_formation(
-    state: FakeState, formation_id: str, *, version: str = "1.0.0", status: str = "running"
-) -> dict[str, Any]:
-    """Put a formation on the fake server without deploying a bundle (as if deployed earlier)."""
-    with state.lock:
-        record = _new_record(state, formation_id, _bundle_stub(formation_id, version))
-        _launch(state, record)
-        record["status"] = status
-        formations(state)[formation_id] = record
-        return record
-
-
-def settle(state: FakeState, formation_id: str | None = None) -> None:
-    """Let pending health checks pass now: `starting` formations (all, or one) become `running`."""
-    with state.lock:
-        for record in formations(state).values():
-            if record["status"] == "starting" and formation_id in (None, record["id"]):
-                record["settles_at"] = 0.0
-                _refresh(record)
-
-
-def set_status(state: FakeState, formation_id: str, status: str) -> None:
-    """Force a formation's state (`running`, `starting`, `unhealthy`, `stopped`, `crashed`)."""
-    with state.lock:
-        record = formations(state)[formation_id]
-        record["status"] = status
-        record["settles_at"] = None
-        record["healthy"] = {"running": True, "starting": None}.get(status, False)
-        if status == "stopped":
-            record["pid"] = 0
-
-
-def _allocate_port(state: FakeState) -> int:
-    counters: dict[str, int] = state.table("server_counters")
-    port = counters.get("port", PORT_POOL[0])
-    counters["port"] = port + 1 if port < PORT_POOL[1] else PORT_POOL[0]
-    return port
-
-
-def _next_pid(state: FakeState) -> int:
-    counters: dict[str, int] = state.table("server_counters")
-    pid = counters.get("pid", 40_000) + 1
-    counters["pid"] = pid
-    return pid
-
-
-def _bundle_stub(formation_id: str, version: str) -> Bundle:
-    data = f"{formation_id}:{version}".encode()
-    return Bundle(formation_id, version, hashlib.sha256(data).hexdigest(), (), False, data)
-
-
-def _version(bundle: Bundle, number: int) -> dict[str, Any]:
-    return {"hash": bundle.hash, "semantic": bundle.version or "1.0.0", "number": number, "data": bundle.data}
-
-
-def _new_record(state: FakeState, formation_id: str, bundle: Bundle) -> dict[str, Any]:
-    now = _now_iso()
-    return {
-        "id": formation_id,
-        "name": formation_id,
-        "status": "stopped",
-        "healthy": None,
-        "port": _allocate_port(state),
-        "pid": 0,
-        "restart_count": 0,
-        "created_at": now,
-        "deployed_at": now,
-        "updated_at": now,
-        "last_health_check": None,
-        "started_at": time.time(),
-        "settles_at": None,
-        "current": _version(bundle, 1),
-        "previous": None,
-        "numbers": 1,
-        "update": None,
-        "leftover_port": None,
-        "lingering_staging": False,
-        "logs": {"stdout": [], "stderr": []},
-    }
-
-
-def _launch(state: FakeState, record: dict[str, Any], port: int | None = None) -> None:
-    """The formation's process is up and passed its health check."""
-    record["status"] = "running"
-    record["healthy"] = True
-    record["settles_at"] = None
-    record["port"] = port or record["port"]
-    record["pid"] = _next_pid(state)
-    record["started_at"] = time.time()
-    record["last_health_check"] = _now_iso()
-    current = record["current"]
-    record["logs"]["stdout"].append(
-        f"[muxi] formation {record['id']} v{current['semantic']} listening on 127.0.0.1:{record['port']}"
-    )
-
-
-def _refresh(record: dict[str, Any]) -> None:
-    """The health monitor: a `starting` formation whose health check is due becomes `running`."""
-    due = record.get("settles_at")
-    if record["status"] == "starting" and due is not None and time.time() >= due:
-        record["status"] = "running"
-        record["healthy"] = True
-        record["settles_at"] = None
-        record["started_at"] = time.time()
-        record["last_health_check"] = _now_iso()
+def _server_base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
 
 
 # --------------------------------------------------------------------------------------------- HMAC
@@ -299,7 +110,7 @@ def _refresh(record: dict[str, Any]) -> None:
 
 def verify_hmac(request: Request, state: FakeState) -> str:
     """Check the `Authorization: MUXI-HMAC ...` header like the real server; returns the key id."""
-    opts = _options(state)
+    opts = server_options(state)
     if not opts["auth_enabled"]:
         return "anonymous"
     header = request.headers.get("authorization")
@@ -344,9 +155,9 @@ def _rpc(state: FakeState, methods: dict[str, Handler]) -> Handler:
             return Response(status_code=405)
         try:
             key = verify_hmac(request, state)
-            if _options(state)["audit_log"]:
+            if server_options(state)["audit_log"]:
                 with state.lock:
-                    audit_log(state).append(f"{_now_iso()} key={key} {request.method} {request.url.path}")
+                    audit_log(state).append(f"{now_iso()} key={key} {request.method} {request.url.path}")
             return await handler(request)
         except ServerFail as fail:
             return fail.response()
@@ -371,7 +182,7 @@ def gate_proxy(state: FakeState, app: ASGIApp) -> ASGIApp:
             with state.lock:
                 record = formations(state).get(formation_id)
                 if record is not None:
-                    _refresh(record)
+                    refresh(record)
                 status = record["status"] if record is not None else None
             if status != "running":
                 if status is None:
@@ -390,143 +201,6 @@ def gate_proxy(state: FakeState, app: ASGIApp) -> ASGIApp:
     return gate
 
 
-# ---------------------------------------------------------------------------------------------- views
-
-
-def _uptime(record: dict[str, Any]) -> int:
-    return int(time.time() - record["started_at"]) if record["status"] in ("running", "unhealthy") else 0
-
-
-def _summary(record: dict[str, Any]) -> dict[str, Any]:
-    version = {"semantic": record["current"]["semantic"], "current": record["current"]["hash"]}
-    if record["previous"]:
-        version["previous"] = record["previous"]["hash"]
-    return {
-        "id": record["id"],
-        "name": record["name"],
-        "port": record["port"],
-        "status": record["status"],
-        "pid": record["pid"],
-        "uptime": _uptime(record),
-        "restart_count": record["restart_count"],
-        "healthy": record["healthy"],
-        "version": version,
-    }
-
-
-def _detail(record: dict[str, Any]) -> dict[str, Any]:
-    version = {"current": record["current"]["hash"]}
-    if record["previous"]:
-        version["previous"] = record["previous"]["hash"]
-    detail = {
-        "created_at": record["created_at"],
-        "deployed_at": record["deployed_at"],
-        "healthy": record["healthy"],
-        "id": record["id"],
-        "last_health_check": record["last_health_check"],
-        "name": record["name"],
-        "pid": record["pid"],
-        "port": record["port"],
-        "restart_count": record["restart_count"],
-        "status": record["status"],
-        "updated_at": record["updated_at"],
-        "uptime": _uptime(record),
-        "version": version,
-    }
-    if detail["last_health_check"] is None:
-        del detail["last_health_check"]
-    return detail
-
-
-def _wants_sse(request: Request) -> bool:
-    return "text/event-stream" in request.headers.get("accept", "")
-
-
-def _server_base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
-# ------------------------------------------------------------------------------------------ operations
-# An operation is a generator of steps: `("progress", {...})` frames, then one `("complete", frame, json)`.
-# It raises `ServerFail` for a failure. Streamed, every step is a frame and a failure an `event: error`;
-# otherwise only the outcome is sent, as the JSON answer (or the JSON error).
-
-Step = tuple[str, dict[str, Any], Any]
-Steps = Iterator[Step]
-
-
-def _progress(stage: str, message: str, **extra: Any) -> Step:
-    return ("progress", {"stage": stage, "message": message, **extra}, None)
-
-
-class _Runner:
-    """Paces and renders the steps of one operation, with the injected failure (if any) applied."""
-
-    def __init__(self, state: FakeState) -> None:
-        opts = _options(state)
-        self.delay = float(opts["step_delay_s"])
-        self.attempts = max(1, int(opts["health_check_attempts"]))
-        failure: dict[str, Any] | None = opts["failure"]
-        opts["failure"] = None
-        self.failure = failure
-
-    def health_checks(self, waiting: str) -> Iterator[Step]:
-        yield _progress("health_check", waiting)
-        for attempt in range(1, self.attempts + 1):
-            yield _progress(
-                "health_check",
-                f"Health check attempt {attempt}/{MAX_ATTEMPTS}...",
-                attempt=attempt,
-                max_attempts=MAX_ATTEMPTS,
-            )
-
-    def _fail_here(self, stage: str | None, stages_left: bool) -> ServerFail | None:
-        f = self.failure
-        if f is None or (stage != f["stage"] and stages_left):
-            return None
-        self.failure = None
-        return ServerFail(f["status"], f["message"], f["error"], stage or f["stage"])
-
-    def _steps(self, steps: Steps) -> Iterator[Step]:
-        for step in steps:
-            kind, frame, _ = step
-            fail = self._fail_here(frame.get("stage"), kind != "complete")
-            if fail is not None:
-                raise fail
-            yield step
-
-    async def json(self, steps: Steps, status: int = 200) -> Response:
-        for kind, _, outcome in self._steps(steps):
-            if kind == "complete":
-                return _ok(outcome, status)
-            if self.delay:
-                await asyncio.sleep(self.delay)
-        raise RuntimeError("an operation ended without completing")  # pragma: no cover
-
-    def stream(self, steps: Steps) -> Response:
-        async def frames() -> AsyncIterator[bytes]:
-            try:
-                for kind, frame, _ in self._steps(steps):
-                    yield _sse(kind, frame)
-                    if kind == "complete":
-                        return
-                    if self.delay:
-                        await asyncio.sleep(self.delay)
-            except ServerFail as fail:
-                yield fail.frame()
-
-        return StreamingResponse(frames(), media_type="text/event-stream", headers=SSE_HEADERS)
-
-    async def answer(self, request: Request, steps: Steps, status: int = 200) -> Response:
-        return self.stream(steps) if _wants_sse(request) else await self.json(steps, status)
-
-
-def _resolving(with_version_first: bool) -> Iterator[Step]:
-    first = f"Resolving runtime version: {RUNTIME_VERSION}" if with_version_first else "Resolving runtime version..."
-    yield _progress("resolving_runtime", first)
-    yield _progress("resolving_runtime", f"Resolved runtime version: {RUNTIME_VERSION}", version=RUNTIME_VERSION)
-
-
 # ---------------------------------------------------------------------------------------------- routes
 
 
@@ -542,7 +216,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         record = table().get(formation_id)
         if record is None:
             raise ServerFail(404, NOT_FOUND, "NotFound")
-        _refresh(record)
+        refresh(record)
         return record
 
     def url_of(request: Request, formation_id: str) -> str:
@@ -560,14 +234,14 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         with state.lock:
             records = list(table().values())
             for record in records:
-                _refresh(record)
+                refresh(record)
         counts = {"crashed": 0, "running": 0, "stopped": 0, "total": len(records)}
         for record in records:
             if record["status"] in counts:
                 counts[record["status"]] += 1
         size = PORT_POOL[1] - PORT_POOL[0] + 1
         allocated = len(records) + sum(1 for r in records if r["leftover_port"] or r["update"])
-        return _ok(
+        return ok(
             {
                 "formations": counts,
                 "port_pool": {"allocated": allocated, "available": size - allocated, "total": size},
@@ -599,13 +273,13 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         with state.lock:
             records = list(table().values())
             for record in records:
-                _refresh(record)
-            items = [_summary(r) for r in records]
-        return _ok({"formations": items, "total": len(items)})
+                refresh(record)
+            items = [summary(r) for r in records]
+        return ok({"formations": items, "total": len(items)})
 
     async def get_formation(request: Request) -> Response:
         with state.lock:
-            return _ok(_detail(record_of(request.path_params["formation_id"])))
+            return ok(detail(record_of(request.path_params["formation_id"])))
 
     async def download(request: Request) -> Response:
         with state.lock:
@@ -647,16 +321,16 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         url = url_of(request, formation_id)
 
         def steps() -> Steps:
-            yield _progress("extracting", "Extracting bundle...")
+            yield progress("extracting", "Extracting bundle...")
             bundle = checked_bundle(body, formation_id, header_version, None)
-            yield from _resolving(with_version_first=False)
-            yield _progress("spawning", "Starting formation. It might take 1-2 minutes.")
+            yield from resolving(with_version_first=False)
+            yield progress("spawning", "Starting formation. It might take 1-2 minutes.")
             yield from runner.health_checks("Waiting for formation health check...")
             with state.lock:
                 if formation_id in table():
                     raise ServerFail(409, f"Formation '{formation_id}' already exists. Use PUT to update.")
-                record = _new_record(state, formation_id, bundle)
-                _launch(state, record)
+                record = new_record(state, formation_id, bundle)
+                launch(state, record)
                 table()[formation_id] = record
                 data = {
                     "formation_id": formation_id,
@@ -668,7 +342,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                 }
             yield ("complete", data, data)
 
-        runner = _Runner(state)
+        runner = Runner(state)
         return await runner.answer(request, steps(), status=201)
 
     async def update(request: Request) -> Response:
@@ -683,17 +357,17 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         url = url_of(request, formation_id)
 
         def steps() -> Steps:
-            yield _progress("extracting", "Extracting bundle to staging...")
+            yield progress("extracting", "Extracting bundle to staging...")
             bundle = checked_bundle(body, formation_id, header_version, running_hash)
-            yield _progress("validating", "Validating formation config...")
-            yield from _resolving(with_version_first=True)
+            yield progress("validating", "Validating formation config...")
+            yield from resolving(with_version_first=True)
             with state.lock:
                 if record["update"]:
                     raise ServerFail(409, "Formation is already being updated", "UpdateInProgress")
-                staging = _allocate_port(state)
+                staging = allocate_port(state)
                 running = record["update"] = {"staging_port": staging, "cancelled": False}
             try:
-                yield _progress("spawning_staging", f"Starting staging version on port {staging}", staging_port=staging)
+                yield progress("spawning_staging", f"Starting staging version on port {staging}", staging_port=staging)
                 if record["lingering_staging"]:
                     raise ServerFail(
                         500,
@@ -711,15 +385,15 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                             "health_check",
                         )
                     yield step
-                yield _progress("swapping", "Switching traffic to new version...")
-                yield _progress("stopping_old", "Stopping old version...")
+                yield progress("swapping", "Switching traffic to new version...")
+                yield progress("stopping_old", "Stopping old version...")
                 with state.lock:
                     old = record["current"]
                     record["numbers"] += 1
-                    record["previous"], record["current"] = old, _version(bundle, record["numbers"])
-                    record["updated_at"] = _now_iso()
-                    _launch(state, record, port=staging)
-                    record["lingering_staging"] = _bug(state, "lingering_staging")
+                    record["previous"], record["current"] = old, version_of(bundle, record["numbers"])
+                    record["updated_at"] = now_iso()
+                    launch(state, record, port=staging)
+                    record["lingering_staging"] = bug(state, "lingering_staging")
                     data = {
                         "deployment_type": "blue-green",
                         "id": formation_id,
@@ -744,7 +418,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                         record["update"] = None
             yield ("complete", frame, data)
 
-        runner = _Runner(state)
+        runner = Runner(state)
         return await runner.answer(request, steps())
 
     async def delete(request: Request) -> Response:
@@ -752,72 +426,72 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         with state.lock:
             record_of(formation_id)
             del table()[formation_id]
-        return _ok({"id": formation_id, "message": "Formation deleted successfully"})
+        return ok({"id": formation_id, "message": "Formation deleted successfully"})
 
     # -- lifecycle
     def config_bug() -> None:
-        if _bug(state, "start_outside_current"):
+        if bug(state, "start_outside_current"):
             raise ServerFail(500, NO_CONFIG, "ParseError", "validating")
 
-    def start_steps(formation_id: str, runner: _Runner) -> Steps:
+    def start_steps(formation_id: str, runner: Runner) -> Steps:
         with state.lock:
             record = record_of_at(formation_id, "validating")
             if record["status"] in ("running", "starting"):
                 raise ServerFail(409, "Formation is already running", "AlreadyRunning")
-        yield _progress("validating", "Loading formation configuration...")
+        yield progress("validating", "Loading formation configuration...")
         config_bug()
-        yield from _resolving(with_version_first=True)
-        yield _progress("spawning", "Starting formation...")
+        yield from resolving(with_version_first=True)
+        yield progress("spawning", "Starting formation...")
         yield from runner.health_checks("Waiting for formation health check...")
         with state.lock:
-            _launch(state, record)
-            record["updated_at"] = _now_iso()
+            launch(state, record)
+            record["updated_at"] = now_iso()
             frame = {"formation_id": formation_id, "port": record["port"], "status": "running"}
             data = {"id": formation_id, "message": "Formation started", "port": record["port"], "status": "running"}
         yield ("complete", frame, data)
 
-    def restart_steps(formation_id: str, runner: _Runner) -> Steps:
+    def restart_steps(formation_id: str, runner: Runner) -> Steps:
         with state.lock:
             record = record_of_at(formation_id, "stopping")
-        yield _progress("stopping", "Stopping current process...")
-        yield _progress("validating", "Loading formation configuration...")
+        yield progress("stopping", "Stopping current process...")
+        yield progress("validating", "Loading formation configuration...")
         config_bug()
-        yield from _resolving(with_version_first=True)
-        yield _progress("spawning", "Starting formation...")
+        yield from resolving(with_version_first=True)
+        yield progress("spawning", "Starting formation...")
         yield from runner.health_checks("Waiting for formation health check...")
         with state.lock:
             record["restart_count"] += 1
-            _launch(state, record)
-            record["updated_at"] = _now_iso()
+            launch(state, record)
+            record["updated_at"] = now_iso()
             port, count = record["port"], record["restart_count"]
         frame = {"formation_id": formation_id, "port": port, "status": "running", "restart_count": count}
         data = {"id": formation_id, "message": "Formation restarted", "port": port, "restart_count": count}
         yield ("complete", frame, {**data, "status": "running"})
 
-    def rollback_steps(formation_id: str, runner: _Runner, url: str) -> Steps:
-        yield _progress("validating", "Validating rollback request...")
+    def rollback_steps(formation_id: str, runner: Runner, url: str) -> Steps:
+        yield progress("validating", "Validating rollback request...")
         with state.lock:
             record = record_of_at(formation_id, "validating")
             if record["previous"] is None:
                 raise ServerFail(400, "No previous version available for rollback", "NoPreviousVersion")
-        yield from _resolving(with_version_first=False)
-        staging = _allocate_port(state)
-        yield _progress("spawning_previous", f"Starting previous version on staging port {staging}...")
+        yield from resolving(with_version_first=False)
+        staging = allocate_port(state)
+        yield progress("spawning_previous", f"Starting previous version on staging port {staging}...")
         yield from runner.health_checks("Waiting for previous version health check...")
-        yield _progress("stopping_current", "Stopping current version...")
-        yield _progress("swapping", "Swapping versions...")
+        yield progress("stopping_current", "Stopping current version...")
+        yield progress("swapping", "Swapping versions...")
         with state.lock:
             left = record["current"]
             record["current"], record["previous"] = record["previous"], left
-            record["updated_at"] = _now_iso()
-            _launch(state, record, port=staging)
+            record["updated_at"] = now_iso()
+            launch(state, record, port=staging)
             # The health monitor has not checked the swapped-in process yet: `starting` until it does.
             record["status"], record["healthy"], record["settles_at"] = (
                 "starting",
                 None,
-                (time.time() + float(_options(state)["health_check_s"])),
+                (time.time() + float(server_options(state)["health_check_s"])),
             )
-            if _bug(state, "cancel_after_rollback"):
+            if bug(state, "cancel_after_rollback"):
                 record["leftover_port"] = staging
             now = record["current"]["number"]
             frame = {
@@ -845,9 +519,9 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             fail.stage = stage
             raise
 
-    async def lifecycle(request: Request, steps: Callable[[_Runner], Steps]) -> Response:
+    async def lifecycle(request: Request, steps: Callable[[Runner], Steps]) -> Response:
         """start/restart/rollback: streamed, every failure (404 and 409 included) is an `event: error`."""
-        runner = _Runner(state)
+        runner = Runner(state)
         return await runner.answer(request, steps(runner))
 
     async def start(request: Request) -> Response:
@@ -870,9 +544,9 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             if record["status"] == "stopped":
                 raise ServerFail(409, "Formation is already stopped")
             record["status"], record["pid"], record["healthy"], record["settles_at"] = "stopped", 0, False, None
-            record["updated_at"] = _now_iso()
+            record["updated_at"] = now_iso()
             record["logs"]["stdout"].append(f"[muxi] formation {formation_id} stopped")
-        return _ok({"id": formation_id, "message": "Formation stopped successfully", "status": "stopped"})
+        return ok({"id": formation_id, "message": "Formation stopped successfully", "status": "stopped"})
 
     async def cancel_update(request: Request) -> Response:
         formation_id = request.path_params["formation_id"]
@@ -915,7 +589,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                     kept = record["logs"][name]
                     out[name] = list(kept[-lines:]) or None  # an empty log file is sent as null
                     totals[name] = len(kept)
-        return _ok({"formation_id": formation_id, "logs": out, "total_lines": totals})
+        return ok({"formation_id": formation_id, "logs": out, "total_lines": totals})
 
     def follow(formation_id: str, which: str) -> Response:
         # Count the existing lines before "connected" goes out: a line written as soon as the client sees
@@ -925,7 +599,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
 
         async def frames() -> AsyncIterator[bytes]:
             seen = seen_at_connect
-            yield _sse("connected", {"formation_id": formation_id})
+            yield sse("connected", {"formation_id": formation_id})
             while True:  # no keep-alive comments, like the real server; a closed client ends the response
                 await asyncio.sleep(FOLLOW_POLL_S)
                 with state.lock:
@@ -935,7 +609,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                     current = record["logs"][which]
                     new, seen = current[seen:], len(current)
                 for line in new:
-                    yield _sse("log", {"formation_id": formation_id, "line": line})
+                    yield sse("log", {"formation_id": formation_id, "line": line})
 
         return StreamingResponse(frames(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
