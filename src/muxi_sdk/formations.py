@@ -2,8 +2,11 @@
 
 Deploy and update upload a gzipped tarball (`Content-Type: application/gzip`) streamed from disk: pass a
 `.tar.gz` path, its bytes, a binary file object, or a formation directory (packed into a temporary
-`.tar.gz` first). The `*_stream` variants send `Accept: text/event-stream` and yield typed progress events;
-an `event: error` frame raises `FormationOperationError`. Signing and retries: see `muxi_sdk.server`.
+`.tar.gz` under one top-level directory, as the MUXI server needs; a given tarball's layout is checked before
+sending). The `*_stream` variants send `Accept: text/event-stream` and yield typed progress events; an
+`event: error` frame raises `FormationOperationError`, which is also the `NotFoundError` / `ConflictError` /
+`ValidationError` / `ServerError` the same failure raises as a JSON answer. Signing and retries: see
+`muxi_sdk.server`.
 """
 
 from __future__ import annotations
@@ -397,9 +400,11 @@ class Formations(BaseSDK):
         """`POST /rpc/formations`: deploy a new formation and wait until it runs.
 
         `bundle`: a `.tar.gz` path, its bytes, a binary file object (streamed, never read whole), or a
-        formation directory (packed into a temporary `.tar.gz` first). `formation_id` and `version` default
-        to the `id` and `version` in the bundle's `formation.afs`; given, they must match it. 409
-        `ConflictError` if the formation exists (use `update`).
+        formation directory (packed into a temporary `.tar.gz` under one top-level directory first). A
+        tarball must hold one top-level directory with the formation file directly inside it
+        (`InvalidInputError` otherwise, before sending). `formation_id` and `version` default to the `id` and
+        `version` in the bundle's `formation.afs`; given, they must match it. 409 `ConflictError` if the
+        formation exists (use `update`).
         """
         return self._deploy_call(DEPLOY, bundle, formation_id, version, options)
 
@@ -413,7 +418,8 @@ class Formations(BaseSDK):
     ) -> Call[LifecycleStream]:
         """`deploy`, streaming its progress: yields `ProgressEvent`s, then a `CompleteEvent`.
 
-        An `event: error` frame raises `FormationOperationError` (its `.stage` says where it failed).
+        Header-level errors (400 headers, 409 exists) are raised by the call; what the bundle gets wrong, and
+        anything later, arrives as `event: error` and raises `FormationOperationError` while iterating.
         """
         return self._deploy_call(DEPLOY_STREAM, bundle, formation_id, version, options)
 
@@ -438,7 +444,7 @@ class Formations(BaseSDK):
 
         The new version starts beside the old one and takes over once healthy; if it fails its health check
         the old one keeps running (`ValidationError`). 409 `ConflictError` while another update runs or when
-        the bundle is unchanged.
+        the bundle is identical to the running one.
         """
         return self._update_call(UPDATE, formation_id, bundle, version, options)
 
@@ -450,7 +456,11 @@ class Formations(BaseSDK):
         version: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> Call[LifecycleStream]:
-        """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...)."""
+        """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...).
+
+        404 and 409 "already being updated" are raised by the call; the rest (409 `NoChange`, 400, 500) arrives
+        as `event: error` while iterating.
+        """
         return self._update_call(UPDATE_STREAM, formation_id, bundle, version, options)
 
     # -- lifecycle
@@ -459,7 +469,8 @@ class Formations(BaseSDK):
         return Call(START, _path(formation_id), call_options(options))
 
     def _start_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
-        """`start`, streaming its progress."""
+        """`start`, streaming its progress. Every failure (404, 409 already running, 500) arrives as
+        `event: error` while iterating, not at the call."""
         return _lifecycle_stream(START_STREAM, formation_id, options)
 
     def _stop(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleResult]:
@@ -471,18 +482,25 @@ class Formations(BaseSDK):
         return Call(RESTART, _path(formation_id), call_options(options))
 
     def _restart_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
-        """`restart`, streaming its progress (stages `stopping`, `spawning`)."""
+        """`restart`, streaming its progress (stages `stopping`, `validating`, `spawning`, `health_check`).
+
+        Every failure (404, 500) arrives as `event: error` while iterating.
+        """
         return _lifecycle_stream(RESTART_STREAM, formation_id, options)
 
     def _rollback(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[RollbackResult]:
-        """`POST /rpc/formations/{id}/rollback`: run the previous version again.
+        """`POST /rpc/formations/{id}/rollback`: run the previous version again (a second rollback returns).
 
-        400 `ValidationError` when there is no previous version (nothing was updated yet).
+        400 `ValidationError` when there is no previous version (nothing was updated yet). The formation is
+        `starting` until the server's next health check.
         """
         return Call(ROLLBACK, _path(formation_id), call_options(options))
 
     def _rollback_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
-        """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...)."""
+        """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...).
+
+        Every failure (404, 400 no previous version) arrives as `event: error` while iterating.
+        """
         return _lifecycle_stream(ROLLBACK_STREAM, formation_id, options)
 
     def _cancel_update(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[CancelUpdateResult]:
