@@ -287,8 +287,9 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         return Response(data, media_type="application/zip")
 
     # -- deploy and update
-    async def uploaded(request: Request) -> bytes:
-        return await request.body()
+    async def upload_of(request: Request, formation_id: str) -> tuple[bytes, str | None, str]:
+        """The uploaded bundle, its declared version, and the formation's proxy URL."""
+        return await request.body(), request.headers.get("x-formation-version"), url_of(request, formation_id)
 
     def checked_bundle(body: bytes, formation_id: str, header_version: str | None, running: str | None) -> Bundle:
         try:
@@ -299,6 +300,14 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         except BundleError as err:
             raise ServerFail(400, err.message, err.kind, err.stage) from None
         return bundle
+
+    def refuse_existing(formation_id: str) -> None:
+        if formation_id in table():
+            raise ServerFail(409, f"Formation '{formation_id}' already exists. Use PUT to update.")
+
+    def refuse_concurrent_update(record: dict[str, Any]) -> None:
+        if record["update"]:
+            raise ServerFail(409, "Formation is already being updated", "UpdateInProgress")
 
     async def deploy(request: Request) -> Response:
         if not any(t in request.headers.get("content-type", "") for t in GZIP_TYPES):
@@ -314,11 +323,8 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                 "Invalid X-Formation-ID: formation ID must contain only lowercase letters, numbers, and hyphens",
             )
         with state.lock:
-            if formation_id in table():
-                raise ServerFail(409, f"Formation '{formation_id}' already exists. Use PUT to update.")
-        body = await uploaded(request)
-        header_version = request.headers.get("x-formation-version")
-        url = url_of(request, formation_id)
+            refuse_existing(formation_id)
+        body, header_version, url = await upload_of(request, formation_id)
 
         def steps() -> Steps:
             yield progress("extracting", "Extracting bundle...")
@@ -327,8 +333,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             yield progress("spawning", "Starting formation. It might take 1-2 minutes.")
             yield from runner.health_checks("Waiting for formation health check...")
             with state.lock:
-                if formation_id in table():
-                    raise ServerFail(409, f"Formation '{formation_id}' already exists. Use PUT to update.")
+                refuse_existing(formation_id)  # deployed meanwhile
                 record = new_record(state, formation_id, bundle)
                 launch(state, record)
                 table()[formation_id] = record
@@ -349,12 +354,9 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         formation_id = request.path_params["formation_id"]
         with state.lock:
             record = record_of(formation_id)
-            if record["update"]:
-                raise ServerFail(409, "Formation is already being updated", "UpdateInProgress")
+            refuse_concurrent_update(record)
             running_hash = record["current"]["hash"]
-        body = await uploaded(request)
-        header_version = request.headers.get("x-formation-version")
-        url = url_of(request, formation_id)
+        body, header_version, url = await upload_of(request, formation_id)
 
         def steps() -> Steps:
             yield progress("extracting", "Extracting bundle to staging...")
@@ -362,8 +364,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             yield progress("validating", "Validating formation config...")
             yield from resolving(with_version_first=True)
             with state.lock:
-                if record["update"]:
-                    raise ServerFail(409, "Formation is already being updated", "UpdateInProgress")
+                refuse_concurrent_update(record)  # one started meanwhile
                 staging = allocate_port(state)
                 running = record["update"] = {"staging_port": staging, "cancelled": False}
             try:
