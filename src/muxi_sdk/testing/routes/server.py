@@ -301,6 +301,17 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             raise ServerFail(400, err.message, err.kind, err.stage) from None
         return bundle
 
+    def switched(record: dict[str, Any], url: str, left: dict[str, Any]) -> dict[str, Any]:
+        """The `complete` frame of an update or a rollback: versions as strings, no pid or health_url."""
+        return {
+            "formation_id": record["id"],
+            "port": record["port"],
+            "status": "running",
+            "url": url,
+            "previous_version": str(left["number"]),
+            "new_version": str(record["current"]["number"]),
+        }
+
     def refuse_existing(formation_id: str) -> None:
         if formation_id in table():
             raise ServerFail(409, f"Formation '{formation_id}' already exists. Use PUT to update.")
@@ -405,14 +416,7 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
                         "status": "running",
                         "version": record["current"]["number"],
                     }
-                    frame = {
-                        "formation_id": formation_id,
-                        "port": record["port"],
-                        "status": "running",
-                        "url": url,
-                        "previous_version": str(old["number"]),
-                        "new_version": str(record["current"]["number"]),
-                    }
+                    frame = switched(record, url, old)
             finally:
                 with state.lock:
                     if record["update"] is running:
@@ -487,22 +491,12 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
             record["updated_at"] = now_iso()
             launch(state, record, port=staging)
             # The health monitor has not checked the swapped-in process yet: `starting` until it does.
-            record["status"], record["healthy"], record["settles_at"] = (
-                "starting",
-                None,
-                (time.time() + float(server_options(state)["health_check_s"])),
-            )
+            record["status"], record["healthy"] = "starting", None
+            record["settles_at"] = time.time() + float(server_options(state)["health_check_s"])
             if bug(state, "cancel_after_rollback"):
                 record["leftover_port"] = staging
             now = record["current"]["number"]
-            frame = {
-                "formation_id": formation_id,
-                "port": record["port"],
-                "status": "running",
-                "url": url,
-                "previous_version": str(left["number"]),
-                "new_version": str(now),
-            }
+            frame = switched(record, url, left)
             data = {
                 "id": formation_id,
                 "message": "Rolled back to previous version",
