@@ -33,7 +33,7 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 from starlette.requests import Request
@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..state import FakeState
 from ._bundle import NO_CONFIG, Bundle, BundleError, check_bundle, read_bundle
-from ._server_ops import Runner, Steps, progress, resolving
+from ._server_ops import Runner, Step, Steps, progress, resolving
 from ._server_state import (
     NOT_FOUND,
     PORT_POOL,
@@ -438,11 +438,8 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         if bug(state, "start_outside_current"):
             raise ServerFail(500, NO_CONFIG, "ParseError", "validating")
 
-    def start_steps(formation_id: str, runner: Runner) -> Steps:
-        with state.lock:
-            record = record_of_at(formation_id, "validating")
-            if record["status"] in ("running", "starting"):
-                raise ServerFail(409, "Formation is already running", "AlreadyRunning")
+    def relaunch(record: dict[str, Any], runner: Runner) -> Iterator[Step]:
+        """Start an existing formation's process again (start, and restart after stopping it)."""
         yield progress("validating", "Loading formation configuration...")
         config_bug()
         yield from resolving(with_version_first=True)
@@ -451,6 +448,14 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         with state.lock:
             launch(state, record)
             record["updated_at"] = now_iso()
+
+    def start_steps(formation_id: str, runner: Runner) -> Steps:
+        with state.lock:
+            record = record_of_at(formation_id, "validating")
+            if record["status"] in ("running", "starting"):
+                raise ServerFail(409, "Formation is already running", "AlreadyRunning")
+        yield from relaunch(record, runner)
+        with state.lock:
             frame = {"formation_id": formation_id, "port": record["port"], "status": "running"}
             data = {"id": formation_id, "message": "Formation started", "port": record["port"], "status": "running"}
         yield ("complete", frame, data)
@@ -459,15 +464,9 @@ def server_routes(state: FakeState) -> list[BaseRoute]:
         with state.lock:
             record = record_of_at(formation_id, "stopping")
         yield progress("stopping", "Stopping current process...")
-        yield progress("validating", "Loading formation configuration...")
-        config_bug()
-        yield from resolving(with_version_first=True)
-        yield progress("spawning", "Starting formation...")
-        yield from runner.health_checks("Waiting for formation health check...")
+        yield from relaunch(record, runner)
         with state.lock:
             record["restart_count"] += 1
-            launch(state, record)
-            record["updated_at"] = now_iso()
             port, count = record["port"], record["restart_count"]
         frame = {"formation_id": formation_id, "port": port, "status": "running", "restart_count": count}
         data = {"id": formation_id, "message": "Formation restarted", "port": port, "restart_count": count}
