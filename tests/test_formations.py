@@ -738,7 +738,8 @@ async def test_async_streams(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
 
 async def test_async_stream_error_paths(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     async with muxi_fake.client(server_url=muxi_fake.url) as m:
-        await m.formations.deploy_async(bundle=make_dir(tmp_path, "up"))
+        same = make_dir(tmp_path, "up")
+        await m.formations.deploy_async(bundle=same)
         async with m.formations.start_stream_async(formation_id="up") as events:
             with pytest.raises(ConflictError) as running:
                 await events.result()
@@ -752,6 +753,12 @@ async def test_async_stream_error_paths(muxi_fake: FakeMuxi, tmp_path: Path) -> 
                 await events.result()
         with pytest.raises(ConflictError):
             await m.formations.deploy_stream_async(bundle=tarball("up"))
+        async with m.formations.update_stream_async(formation_id="up", bundle=same) as events:
+            with pytest.raises(FormationConflictError) as unchanged:  # the SDK packs `up` byte-identically
+                await events.result()
+        assert (unchanged.value.code, unchanged.value.stage) == ("NoChange", "validating")
+        with pytest.raises(InvalidInputError, match="entries start with"):
+            await m.formations.deploy_stream_async(bundle=tarball("dotted", layout="dot"))
         enable_upstream_bug(muxi_fake.state, "start_outside_current")
         await m.formations.stop_async(formation_id="up")
         async with m.formations.start_stream_async(formation_id="up") as events:
