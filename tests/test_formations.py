@@ -828,3 +828,20 @@ def test_the_example_formation_is_deployable(m: Muxi) -> None:
     assert "${{" not in (root / "formation.afs").read_text()
     result = m.formations.deploy(bundle=root)
     assert result.formation_id == "hello-muxi" and result.status == "running"
+
+
+def test_a_call_right_after_a_rollback_is_retried_until_the_formation_runs(
+    m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path
+) -> None:
+    """The proxy's 503 while `starting` is retryable: the default policy waits it out (docs: Formation states)."""
+    from _helpers import fast
+
+    m.formations.deploy(bundle=make_dir(tmp_path, "back"))
+    m.formations.update(formation_id="back", bundle=make_dir(tmp_path, "back", "2.0.0"))
+    set_server_option(muxi_fake.state, health_check_s=0.3)
+    m.formations.rollback(formation_id="back")
+    with Muxi(server_url=muxi_fake.url, formation_id="back", client_key=muxi_fake.state.client_key) as f:
+        reply = f.chat.send(message="hi", user_id="u", retries=fast(max_elapsed_time=10_000, max_interval=200))
+    assert reply.text == "Echo: hi"
+    chats = [r for r in muxi_fake.state.requests if r.path == "/api/back/v1/chat"]
+    assert len(chats) > 1  # answered 503 at least once, then retried
