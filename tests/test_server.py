@@ -212,6 +212,8 @@ def test_cli_key_id_and_secret_key_sign_the_server_api() -> None:
         with Muxi(server_url=url, key_id="fake-key-id", secret_key="fake-secret-key") as m:
             with pytest.raises(AuthenticationError, match="Invalid key"):
                 m.server.status()
+        assert httpx.get(f"{url}/api/fake-formation/v1/health").status_code == 200  # --formation-id's default
+        assert httpx.get(f"{url}/api/not-deployed/v1/health").status_code == 404
     finally:
         proc.terminate()
         proc.wait(10)
