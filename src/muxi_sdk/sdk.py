@@ -13,6 +13,7 @@ from ._core.request import BaseSDK
 from ._core.retries import RetryConfig
 from ._hooks import SDKHooks
 from ._utils.logger import Logger, default_logger
+from ._utils.redaction import conceal
 from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration
 from .types import UNSET, OptionalNullable
 
@@ -122,6 +123,8 @@ class Muxi(BaseSDK):
             base64; default 25 MiB, `None` for no limit. A bigger file raises `InvalidInputError` before
             anything is sent (a file object of unknown size: as soon as it has been read past the limit).
         """
+        # Rebound first so that a traceback printing this frame's locals shows no key.
+        client_key, admin_key, secret_key = conceal(client_key), conceal(admin_key), conceal(secret_key)
         pool = ClientPool(client, async_client)
         sdk_hooks = SDKHooks(hooks or ())
         config = SDKConfiguration.resolve(
