@@ -22,8 +22,7 @@ DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20,
 
 @runtime_checkable
 class HttpClient(Protocol):
-    def send(self, request: httpx.Request, *, stream: bool = False, follow_redirects: bool = ...) -> httpx.Response:
-        ...
+    def send(self, request: httpx.Request, *, stream: bool = False, follow_redirects: bool = ...) -> httpx.Response: ...
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request: ...
 
