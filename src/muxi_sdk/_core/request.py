@@ -36,6 +36,7 @@ from .auth import (
 from .operation import Call, Operation, RequestInput
 from .retries import RetryConfig, RetryState
 from .urls import check_base_url, check_same_origin
+from .userscope import require_user
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -230,10 +231,8 @@ class BaseSDK:
         user_id = req.user_id or cfg.user_id
         if op.user != "none" and user_id:
             headers[USER_ID_HEADER] = user_id
-        elif op.user == "required":
-            raise errors.ConfigurationError(
-                f"{op.operation_id} needs a user: pass user_id= to the call or to Muxi() (or set MUXI_USER_ID)"
-            )
+        elif op.user != "none" and op.user != "optional":
+            require_user(cfg, op, user_id, opts.http_headers)
         if op.idempotent_key:
             headers[IDEMPOTENCY_HEADER] = req.idempotency_key or uuid.uuid4().hex
         if req.body is not None:
