@@ -170,7 +170,9 @@ class Muxi(BaseSDK):
         return sorted(set(super().__dir__()) | set(self._sub_sdk_map))
 
     def __repr__(self) -> str:
-        cfg = self.sdk_configuration
+        cfg = self.__dict__.get("sdk_configuration")
+        if cfg is None:  # a traceback of a failed __init__ shows `self` too
+            return "Muxi(<not configured>)"
 
         def shown(value: str | None) -> str:
             return "'***'" if value else "None"

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInputError
@@ -51,8 +51,8 @@ class FormationConfig:
     url: str | None = None
     server_url: str | None = None
     base_url: str | None = None
-    admin_key: str | None = None
-    client_key: str | None = None
+    admin_key: str | None = field(default=None, repr=False)  # keys never in a repr (logs, tracebacks)
+    client_key: str | None = field(default=None, repr=False)
     max_retries: int = 0
     timeout: int = DEFAULT_TIMEOUT
     debug: bool = False
