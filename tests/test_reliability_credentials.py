@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from _helpers import dead_url
+from _loopback import Answer, Seen, loopback
 from muxi_sdk import Muxi
 from muxi_sdk.errors import (
     AuthenticationError,
@@ -26,9 +28,6 @@ from muxi_sdk.errors import (
     RedirectError,
 )
 from muxi_sdk.testing import FakeMuxi
-
-from _helpers import dead_url
-from _loopback import Answer, Seen, loopback
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -69,9 +68,11 @@ CALLS_3XX = {
 }
 
 
+CASES_3XX = [(dotted, 307) for dotted in CALLS_3XX] + [("secrets.delete", s) for s in (301, 302, 303, 308, 304)]
+
+
 @TWINS
-@pytest.mark.parametrize("status", [301, 302, 303, 307, 308, 304])
-@pytest.mark.parametrize("dotted", list(CALLS_3XX))
+@pytest.mark.parametrize(("dotted", "status"), CASES_3XX)
 def test_3xx_is_a_redirect_error_with_status_location_and_request_id(dotted: str, status: int, is_async: bool) -> None:
     location = None if status == 304 else "http://127.0.0.1:9/elsewhere"
     headers = {"x-request-id": "req-3xx", **({"Location": location} if location else {})}
