@@ -147,8 +147,11 @@ class ClientPool:
 
     async def aclose_client(self) -> None:
         client, self._async_client = self._async_client, None
-        if client is not None and not self.async_client_supplied:
+        if client is None or self.async_client_supplied:
+            return
+        if self._async_loop is _running_loop():
             await client.aclose()
+        # else: it belongs to another, usually closed, loop, where nothing can be awaited any more; dropped.
 
     def close(self) -> None:
         """Close everything we own. An async client we own is closed on a fresh loop when none is running."""
