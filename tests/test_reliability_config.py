@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from _helpers import call_twin
 from _loopback import loopback
 from muxi_sdk import Muxi
 from muxi_sdk.errors import ConfigurationError, InvalidInputError, MuxiError
@@ -19,16 +20,7 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 TWINS = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 
 
-def run(m: Muxi, dotted: str, is_async: bool, **kwargs: Any) -> Any:
-    resource, method = dotted.split(".")
-    fn = getattr(getattr(m, resource), method + ("_async" if is_async else ""))
-    if not is_async:
-        return fn(**kwargs)
-
-    async def call() -> Any:
-        return await fn(**kwargs)
-
-    return asyncio.run(call())
+run = call_twin
 
 
 # ------------------------------------------------------------------- 17. URLs are checked when configured

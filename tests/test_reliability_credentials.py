@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from _helpers import dead_url
+from _helpers import call_twin, dead_url
 from _loopback import Answer, Seen, loopback
 from muxi_sdk import Muxi
 from muxi_sdk.errors import (
@@ -37,17 +37,7 @@ SECRETS = (CK, AK, SK, "signature=")
 TWINS = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 
 
-def run(m: Muxi, dotted: str, is_async: bool, **kwargs: Any) -> Any:
-    """`m.<resource>.<method>(**kwargs)`, or its `_async` twin on a fresh event loop."""
-    resource, method = dotted.split(".")
-    fn = getattr(getattr(m, resource), method + ("_async" if is_async else ""))
-    if not is_async:
-        return fn(**kwargs)
-
-    async def call() -> Any:
-        return await fn(**kwargs)
-
-    return asyncio.run(call())
+run = call_twin
 
 
 def leaked(data: bytes | str, secrets: tuple[str, ...] = SECRETS) -> list[str]:
