@@ -222,3 +222,13 @@ def test_closing_in_another_event_loop_than_the_calls_is_quiet(muxi_fake: FakeMu
     asyncio.run(m.aclose())  # the client of the first (closed) loop is dropped, not awaited on a dead loop
     with pytest.raises(ConfigurationError, match="closed"):
         asyncio.run(m.system.health_async())
+
+
+def test_an_injected_async_client_from_a_closed_loop_is_a_configuration_error_saying_what_to_do(
+    muxi_fake: FakeMuxi,
+) -> None:
+    http = httpx.AsyncClient()
+    with muxi_fake.client(async_client=http) as m:
+        assert asyncio.run(m.system.health_async()).healthy
+        with pytest.raises(ConfigurationError, match="create the httpx.AsyncClient inside the loop"):
+            asyncio.run(m.system.health_async())  # its pooled connection belongs to the first, closed loop

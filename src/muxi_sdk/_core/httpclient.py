@@ -177,6 +177,24 @@ class ClientPool:
         self.close_client()
 
 
+def closed_loop_error(exc: RuntimeError, pool: ClientPool) -> Exception:
+    """httpcore's bare "Event loop is closed" from YOUR async client as a ConfigurationError saying what to do.
+
+    Ours are made per event loop; an injected one keeps the pooled connections of the loop it was used in.
+    """
+    if not pool.async_client_supplied or "Event loop is closed" not in str(exc):
+        raise exc
+    from ..errors import ConfigurationError
+
+    err = ConfigurationError(
+        "the async_client= passed to Muxi holds connections of an event loop that is closed (an earlier "
+        "asyncio.run()): create the httpx.AsyncClient inside the loop that uses it, or let Muxi create its own "
+        "(it makes one per event loop)"
+    )
+    err.__cause__ = exc
+    return err
+
+
 def close_pool(pool: ClientPool) -> None:
     """Finalizer: close the sync client we own. Never schedules work on an event loop."""
     try:

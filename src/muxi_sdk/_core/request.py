@@ -34,6 +34,7 @@ from .auth import (
     hmac_authorization,
 )
 from .operation import Call, Operation, RequestInput
+from .httpclient import closed_loop_error
 from .retries import RetryConfig, RetryState
 from .urls import check_base_url, check_same_origin
 from .userscope import require_user
@@ -615,6 +616,8 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
                 result = await client.send(action.request, stream=action.stream, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
+            except RuntimeError as exc:  # an injected client's connections of a closed loop
+                result = closed_loop_error(exc, cfg.pool)
         elif type(action) is _Sleep:
             import asyncio  # here, not at module level: `import muxi_sdk` stays light
 
