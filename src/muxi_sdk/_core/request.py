@@ -33,8 +33,8 @@ from .auth import (
     USER_ID_HEADER,
     hmac_authorization,
 )
-from .operation import Call, Operation, RequestInput
 from .httpclient import closed_loop_error
+from .operation import Call, Operation, RequestInput
 from .retries import RetryConfig, RetryState
 from .urls import check_base_url, check_same_origin
 from .userscope import require_user
