@@ -230,5 +230,5 @@ def test_an_injected_async_client_from_a_closed_loop_is_a_configuration_error_sa
     http = httpx.AsyncClient()
     with muxi_fake.client(async_client=http) as m:
         assert asyncio.run(m.system.health_async()).healthy
-        with pytest.raises(ConfigurationError, match="create the httpx.AsyncClient inside the loop"):
+        with pytest.raises(ConfigurationError, match=r"create the httpx\.AsyncClient inside the loop"):
             asyncio.run(m.system.health_async())  # its pooled connection belongs to the first, closed loop
