@@ -19,6 +19,7 @@ class Operation:
     `user` says whether the `X-Muxi-User-ID` header is required, required only with the client key
     (`"client_key"`: the admin key may act for every user), optional or never sent (see `_core/userscope.py`).
     `timeout_ms` is a default for clients the SDK creates (chat replies take longer than a GET).
+    `stream=True` with `envelope=False` is a binary download (its body is read by the caller), not SSE.
     `request` is the request body's model (an `InputModel`), when there is one: documentation only
     (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
     """
