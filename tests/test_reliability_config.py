@@ -140,6 +140,11 @@ NEEDS_USER: dict[str, dict[str, Any]] = {
     "sessions.list": {},
     "sessions.get": {"session_id": "s1"},
     "credentials.list": {},
+    "artifacts.list": {},
+    "artifacts.get": {"artifact_id": "a1"},
+    "history.list": {},
+    "notifications.send": {"message": "hi"},
+    "channels.get": {},
 }
 NEEDS_USER_WITH_CLIENT_KEY: dict[str, dict[str, Any]] = {
     "requests.list": {},
@@ -151,7 +156,7 @@ NEEDS_USER_WITH_CLIENT_KEY: dict[str, dict[str, Any]] = {
 
 
 def _resolve(m: Muxi, dotted: str) -> tuple[Any, str]:
-    return (m.users, dotted) if dotted.startswith("credentials.") else (m, dotted)
+    return (m.users, dotted) if dotted.startswith(("credentials.", "channels.")) else (m, dotted)
 
 
 @TWINS

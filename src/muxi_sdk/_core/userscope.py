@@ -45,8 +45,13 @@ def require_user(
         return
     if http_headers and any(k.lower() == USER_ID_HEADER.lower() for k in http_headers):
         return
+    raise missing_user(op)
+
+
+def missing_user(op: Operation) -> ConfigurationError:
+    """The one error of every user-scoped call without a user."""
     admin = " (or use the admin key alone to act for every user)" if op.user == "client_key" else ""
-    raise ConfigurationError(
+    return ConfigurationError(
         f"{op.operation_id} acts for an end user: pass user_id= to the call or to Muxi() (or set MUXI_USER_ID); "
         f'user_id="0" is the runtime\'s single-user default{admin}'
     )
@@ -57,7 +62,5 @@ def end_user(cfg: SDKConfiguration, user_id: str | None, op: Operation) -> str:
     `user_id=` or the client's default user. `ConfigurationError` when there is neither."""
     user = user_id if user_id is not None else cfg.user_id
     if not user:
-        raise ConfigurationError(
-            f"{op.operation_id} needs a user: pass user_id= to the call or to Muxi() (or set MUXI_USER_ID)"
-        )
+        raise missing_user(op)
     return user
