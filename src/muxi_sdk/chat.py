@@ -26,6 +26,7 @@ SEND = Operation(
     ChatResponse,
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -37,6 +38,7 @@ STREAM = Operation(
     stream=True,
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -47,6 +49,7 @@ SUBMIT = Operation(
     "client",
     AsyncChatAccepted,
     idempotent_key=True,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -57,6 +60,7 @@ AUDIO = Operation(
     "client",
     ChatResponse,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
 )
 AUDIO_STREAM = Operation(
@@ -66,6 +70,7 @@ AUDIO_STREAM = Operation(
     "client",
     stream=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
 )
 
