@@ -647,8 +647,9 @@ def report(data: dict[str, Any], out: Path) -> str:
         lines += [
             "## Calls (µs per call, wall; against bench/rawserver.py)",
             "",
-            "| call | " + " | ".join(CALL_IMPLS) + " | muxi-sdk ÷ raw (wall) | ÷ raw (CPU) | ÷ official | A/A |",
-            "|---|" + "---:|" * (len(CALL_IMPLS) + 4),
+            "| call | " + " | ".join(CALL_IMPLS) + " | muxi-sdk ÷ raw (wall) | ÷ raw (CPU) | ÷ official (wall) | "
+            "÷ official (CPU) | A/A (wall) | A/A (CPU) |",
+            "|---|" + "---:|" * (len(CALL_IMPLS) + 6),
         ]
         keys = [k for k in calls.get("muxi-sdk", [{}])[0]]
         for key in keys:
@@ -660,15 +661,17 @@ def report(data: dict[str, Any], out: Path) -> str:
             rw = per_run_ratios(calls["muxi-sdk"], raw, key, "wall")
             rc = per_run_ratios(calls["muxi-sdk"], raw, key, "cpu")
             ro = per_run_ratios(calls["muxi-sdk"], calls.get("official muxi", []), key, "wall")
+            roc = per_run_ratios(calls["muxi-sdk"], calls.get("official muxi", []), key, "cpu")
             aa = per_run_ratios(calls.get("raw httpx (A/A)", []), raw, key, "wall")
-            lines.append(
-                f"| {key} | " + " | ".join(cells) + f" | {fmt_spread(rw)}× | {fmt_spread(rc)}× | "
-                f"{fmt_spread(ro) if ro else 'n/a'}× | {fmt_spread(aa) if aa else 'n/a'}× |"
-            )
+            aac = per_run_ratios(calls.get("raw httpx (A/A)", []), raw, key, "cpu")
+            ratios = " | ".join(f"{fmt_spread(r)}×" if r else "n/a" for r in (rw, rc, ro, roc, aa, aac))
+            lines.append(f"| {key} | " + " | ".join(cells) + f" | {ratios} |")
             plot.append((f"{key}\n÷ raw", rw, CALL_GOAL_RAW, False))
             goals.append(goal_row(f"{key} ÷ raw httpx + json.loads", rw, CALL_GOAL_RAW))
+            goals.append(goal_row(f"{key} ÷ raw httpx + json.loads (client CPU)", rc, CALL_GOAL_RAW))
             if ro:
                 goals.append(goal_row(f"{key} ÷ official SDK", ro, CALL_GOAL_OFFICIAL))
+                goals.append(goal_row(f"{key} ÷ official SDK (client CPU)", roc, CALL_GOAL_OFFICIAL))
         lines.append("")
     peers = data.get("peers")
     if peers:
@@ -724,6 +727,21 @@ def report(data: dict[str, Any], out: Path) -> str:
             goals.append(
                 f"| cost per event constant 10k -> 1M events | {per_event[-1] / per_event[0]:.2f}× | "
                 f"{'met' if per_event[-1] / per_event[0] <= 1.2 else 'not met'} (≤ 1.2×) |"
+            )
+        text_kib = mem.get("reply text KiB per 1,000 events", 0.0)
+        kept = {int(k.split()[2].replace(",", "")): v for k, v in mem.items() if k.startswith("peak") and "True" in k}
+        if len(kept) == 2:
+            (small, p_small), (large, p_large) = sorted(kept.items())
+            over_small, over_large = p_small - text_kib * small / 1000, p_large - text_kib * large / 1000
+            lines.insert(
+                -1,
+                f"| peak minus reply text, {small:,} / {large:,} events (KiB) | "
+                f"{over_small:,.0f} / {over_large:,.0f} |",
+            )
+            goals.append(
+                f"| peak ≤ reply text + a constant (overhead at {large:,} ÷ at {small:,} events) | "
+                f"{over_large / over_small:.2f}× | {'met' if over_large / over_small <= 1.2 else 'not met'} "
+                "(≤ 1.2×) |"
             )
         flat = [v for k, v in mem.items() if k.startswith("peak") and k.endswith("False")]
         if len(flat) == 2:
