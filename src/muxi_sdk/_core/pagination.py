@@ -258,6 +258,10 @@ def _unseen(cursor: _Cursor, found: list[Any], key_of: Callable[[Any], Any] | No
     seen = cursor.seen
     if key_of is None:
         return fresh, seen
+    keys = list(map(key_of, fresh))
+    distinct = set(keys)
+    if len(distinct) == len(keys) and None not in distinct and distinct.isdisjoint(seen):
+        return fresh, seen | distinct  # the usual page: all new, all distinct (set operations, no loop)
     seen = set(seen)
     kept = []
     for item in fresh:
