@@ -19,6 +19,7 @@ from .utils.retries import BackoffStrategy, RetryConfig
 
 if TYPE_CHECKING:
     from . import errors, models, webhooks
+    from ._core.jobs import Job
     from ._hooks import HookContext, SDKHooks
     from ._version import __user_agent__, __version__
     from .errors import MuxiError
@@ -40,6 +41,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "models": ("muxi_sdk.models", None),
     "webhooks": ("muxi_sdk.webhooks", None),
     "MuxiError": ("muxi_sdk.errors", "MuxiError"),
+    "Job": ("muxi_sdk._core.jobs", "Job"),
     "ResponseMeta": ("muxi_sdk.models.shared", "ResponseMeta"),
     "EventStream": ("muxi_sdk.utils.eventstreaming", "EventStream"),
     "EventStreamAsync": ("muxi_sdk.utils.eventstreaming", "EventStreamAsync"),
@@ -71,6 +73,7 @@ __all__ = [
     "EventStream",
     "EventStreamAsync",
     "HookContext",
+    "Job",
     "Muxi",
     "MuxiError",
     "ResponseMeta",

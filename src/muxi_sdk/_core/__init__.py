@@ -1,0 +1,1 @@
+"""The request path and the machinery every resource shares (see DESIGN.md)."""
