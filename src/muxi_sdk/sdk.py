@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .chat import Chat
     from .events import Events
     from .formations import Formations
+    from .knowledge import Knowledge
     from .mcp import Mcp
     from .memory import Memory
     from .requests import Requests
@@ -47,6 +48,7 @@ class Muxi(BaseSDK):
         "chat": ("muxi_sdk.chat", "Chat"),
         "events": ("muxi_sdk.events", "Events"),
         "formations": ("muxi_sdk.formations", "Formations"),
+        "knowledge": ("muxi_sdk.knowledge", "Knowledge"),
         "mcp": ("muxi_sdk.mcp", "Mcp"),
         "memory": ("muxi_sdk.memory", "Memory"),
         "requests": ("muxi_sdk.requests", "Requests"),
@@ -65,6 +67,7 @@ class Muxi(BaseSDK):
         chat: Chat
         events: Events
         formations: Formations
+        knowledge: Knowledge
         memory: Memory
         requests: Requests
         scheduler: Scheduler

@@ -214,3 +214,22 @@ class Job(Generic[A, S]):
 
 def _poll_options(step: _Poll) -> dict[str, Any]:
     return {} if step.timeout_ms is None else {"timeout_ms": step.timeout_ms}
+
+
+def started(
+    owner: BaseSDK,
+    kind: JobKind,
+    accepted: A,
+    job_id: str | None,
+    poll: Callable[[dict[str, Any]], Call[S]],
+    status_model: Callable[[Any], S],
+) -> Job[A, S]:
+    """The `Job` for an answer that started (or, without `job_id`, already did) some background work.
+
+    Work the server ran inline has no status route to poll: its answer, read as the status model, is the
+    result `wait()` returns at once.
+    """
+    if job_id:
+        return Job(owner, kind, accepted, job_id, poll)
+    fields = accepted.model_dump() if hasattr(accepted, "model_dump") else accepted
+    return Job(owner, kind, accepted, None, poll, last=status_model(fields))

@@ -24,6 +24,8 @@ _MODULES = [
     "mcp",
     "users",
     "credentials",
+    "memory_admin",
+    "knowledge",
 ]
 _INDEX: dict[str, str] | None = None
 
