@@ -18,7 +18,10 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.jobs import FAILED, Job, JobKind, started
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import Body, dumps, json_body
 from .errors import InvalidInputError
 from .models.memory_admin import (
     DistilledBatch,
@@ -30,9 +33,6 @@ from .models.memory_admin import (
     DistilleryRegistration,
     TrustLevel,
 )
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import Body, dumps, json_body
 
 _TAGS = ("memory",)
 LIST = Operation("distilleries_list", "GET", "/memory/distilleries", "admin", DistilleryList, user="none", tags=_TAGS)

@@ -8,7 +8,12 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.jobs import Job, JobKind, started
-from .basesdk import RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.pagination import Page, PageSpec, paginated
+from ._core.request import RequestOptions, async_op, call_options, sync_op
+from ._core.userscope import require_user_for_client_key
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .distilleries import Distilleries
 from .errors import InvalidInputError
 from .memory_maintenance import MemoryMaintenance
@@ -29,11 +34,6 @@ from .models.memory import (
     MemoryScope,
 )
 from .models.memory import Memory as MemoryRecord
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.pagination import Page, PageSpec, paginated
-from .utils.serializers import json_body
-from .utils.userscope import require_user_for_client_key
 
 _TAGS = ("memory",)
 CONFIG = Operation("memory_config", "GET", "/memory", "admin", MemoryConfig, user="none", tags=_TAGS)

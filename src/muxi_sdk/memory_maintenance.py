@@ -13,7 +13,10 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.jobs import Job, JobKind, started
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .models.memory_admin import (
     MemoryBackfillRequest,
     MemoryBackfillResult,
@@ -25,9 +28,6 @@ from .models.memory_admin import (
     MemoryLintResult,
     MemoryRebuildRequest,
 )
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import json_body
 
 _TAGS = ("memory",)
 

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._core.httpclient import AsyncHttpClient, ClientPool, HttpClient, close_pool
+from ._core.request import BaseSDK
+from ._core.retries import RetryConfig
 from ._hooks import SDKHooks
-from .basesdk import BaseSDK
-from .httpclient import AsyncHttpClient, ClientPool, HttpClient, close_pool
+from ._utils.logger import Logger, default_logger
 from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration
 from .types import UNSET, OptionalNullable
-from .utils.logger import Logger, default_logger
-from .utils.retries import RetryConfig
 
 if TYPE_CHECKING:
     from .agents import Agents

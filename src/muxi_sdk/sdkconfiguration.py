@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
-from .httpclient import ClientPool
+from ._core.httpclient import ClientPool
+from ._core.retries import DEFAULT_RETRY_CONFIG, RetryConfig
+from ._utils.logger import Logger, NoOpLogger
 from .types import UNSET, OptionalNullable
-from .utils.logger import Logger, NoOpLogger
-from .utils.retries import DEFAULT_RETRY_CONFIG, RetryConfig
 
 if TYPE_CHECKING:
     from ._hooks import SDKHooks

@@ -1,1 +1,1 @@
-"""The request path and the machinery every resource shares (see DESIGN.md)."""
+"""Internal: the one request path (operations, flow and drivers, auth, retries, pagination, resumable streams)."""

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 from ..errors import InvalidInputError, JobFailedError, JobTimeoutError
 
 if TYPE_CHECKING:
-    from ..basesdk import BaseSDK
-    from ..utils.operation import Call
+    from .operation import Call
+    from .request import BaseSDK
 
 A = TypeVar("A")
 S = TypeVar("S")

@@ -9,9 +9,9 @@ from httpx_sse import ServerSentEvent
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from .basesdk import type_adapter
-from .errors import StreamError
-from .models.chat import (
+from .._core.request import type_adapter
+from ..errors import StreamError
+from ..models.chat import (
     ChatEvent,
     ChatResult,
     CompletedEvent,
@@ -26,7 +26,7 @@ from .models.chat import (
     UIEvent,
     UnknownEvent,
 )
-from .utils.eventstreaming import EventStream, EventStreamAsync
+from .eventstream import EventStream, EventStreamAsync
 
 _token_adapter = type_adapter(TokenEvent)
 

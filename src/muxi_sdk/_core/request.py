@@ -20,26 +20,26 @@ from urllib.parse import quote
 import httpx
 from typing_extensions import TypedDict
 
-from . import _version, errors
-from ._hooks import HookContext
-from .models.shared import ResponseMeta
-from .types import UNSET, OptionalNullable
-from .utils.logger import NoOpLogger, redact_headers, redact_url
-from .utils.operation import Call, Operation, RequestInput
-from .utils.retries import RetryConfig, RetryState
-from .utils.security import (
+from .. import _version, errors
+from .._hooks import HookContext
+from .._utils.logger import NoOpLogger, redact_headers, redact_url
+from ..models.shared import ResponseMeta
+from ..types import UNSET, OptionalNullable
+from .auth import (
     ADMIN_KEY_HEADER,
     CLIENT_KEY_HEADER,
     IDEMPOTENCY_HEADER,
     USER_ID_HEADER,
     hmac_authorization,
 )
+from .operation import Call, Operation, RequestInput
+from .retries import RetryConfig, RetryState
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-    from .sdkconfiguration import SDKConfiguration
-    from .utils.eventstreaming import AsyncStreamContext
+    from .._streams.eventstream import AsyncStreamContext
+    from ..sdkconfiguration import SDKConfiguration
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -186,7 +186,7 @@ class BaseSDK:
         if op.api == "server":
             return (server_url or cfg.server_api_url()).rstrip("/")
         if server_url:
-            from .sdkconfiguration import formation_base
+            from ..sdkconfiguration import formation_base
 
             return formation_base(server_url)
         return cfg.formation_url()
@@ -271,7 +271,7 @@ class BaseSDK:
         retry_config = cfg.effective_retry_config(opts.retries)
         body = req.body
         if body is not None and body.parts:  # files embedded in a JSON body (serializers is loaded already)
-            from .utils.serializers import check_upload_size
+            from .._utils.serializers import check_upload_size
 
             check_upload_size(body, cfg.max_upload_bytes)
         replayable_body = body is None or body.replayable
@@ -613,7 +613,7 @@ def async_stream_op(
 
     @functools.wraps(builder)
     def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
-        from .utils.eventstreaming import AsyncStreamContext  # loaded with the first stream, not at import
+        from .._streams.eventstream import AsyncStreamContext  # loaded with the first stream, not at import
 
         call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
         return AsyncStreamContext(lambda: self._execute_async(call))
