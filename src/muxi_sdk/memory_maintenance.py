@@ -15,7 +15,7 @@ from typing_extensions import Unpack
 from ._core.jobs import Job, JobKind, started
 from ._core.operation import Call, Operation, RequestInput
 from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
-from ._utils.inputs import body_dict, validate_input
+from ._utils.inputs import validate_input
 from ._utils.serializers import json_body
 from .models.memory_admin import (
     MemoryBackfillRequest,
@@ -50,8 +50,9 @@ FORGET_JOB = JobKind("memory forget")
 
 
 def _body(model: Any, fields: dict[str, Any]) -> RequestInput:
+    """The validated body of the fields the caller gave (the runtime's defaults apply to the rest)."""
     request = validate_input(model, {k: v for k, v in fields.items() if v is not None})
-    return RequestInput(body=json_body(body_dict(request)))
+    return RequestInput(body=json_body(request.model_dump(mode="json", exclude_unset=True)))
 
 
 class MemoryMaintenance(BaseSDK):
