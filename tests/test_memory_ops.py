@@ -29,6 +29,7 @@ from muxi_sdk.testing import FakeMuxi
 
 FAST = {"interval": 0.01, "max_interval": 0.05}
 NO_RETRY: dict[str, Any] = {"retries": None}
+DISTILLERY_OFF = "Memory distillery is not enabled for this formation (memory.distillery.enabled)"
 KEY = "ed25519:" + base64.b64encode(bytes(range(32))).decode()
 
 
@@ -195,9 +196,9 @@ def test_add_batch_reports_each_item_and_dedupes(muxi_fake: FakeMuxi) -> None:
         job = m.memory.add_batch(items=items)
         accepted = job.accepted
         assert isinstance(accepted, MemoryBatch) and accepted.counts.accepted == 2
-        assert [i.status for i in accepted.items] == ["accepted", "accepted"] and [i.index for i in accepted.items] == [0, 1]
+        assert [(i.index, i.status) for i in accepted.items] == [(0, "accepted"), (1, "accepted")]
         assert accepted.status_url == f"/v1/memories/ingestion/{job.id}"
-        method, headers, body = _last(muxi_fake, "/v1/memories/batch")
+        _, headers, body = _last(muxi_fake, "/v1/memories/batch")
         assert body == {"items": items} and headers["x-muxi-user-id"] == "u1" and "x-muxi-client-key" in headers
         done = job.wait(**FAST)
         assert isinstance(done, IngestionStatus) and done.status == "completed" and done.counts == {
@@ -289,7 +290,7 @@ def test_distilleries_answer_503_unless_enabled(muxi_fake: FakeMuxi) -> None:
             with pytest.raises(errors.ServerError) as info:
                 call()
             assert info.value.status_code == 503
-            assert info.value.message == "Memory distillery is not enabled for this formation (memory.distillery.enabled)"
+            assert info.value.message == DISTILLERY_OFF
 
 
 def test_distillery_register_list_submit_revoke(muxi_fake: FakeMuxi) -> None:
@@ -306,7 +307,8 @@ def test_distillery_register_list_submit_revoke(muxi_fake: FakeMuxi) -> None:
         assert d.scope["user_ids"] == ["u1"] and d.response_meta is not None and d.response_meta.status_code == 201
         assert [x.distillery_id for x in m.memory.distilleries.list().distilleries] == [d.distillery_id]
         batch = {"batch_id": "b1", "events": [{"user_id": "u1", "source_id": "e1", "event_type": "fact.extracted"}]}
-        job = m.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=sign, timestamp=int(time.time()))
+        now = int(time.time())
+        job = m.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=sign, timestamp=now)
         assert job.accepted.accepted == 1 and job.accepted.batch_id == "b1" and job.id and job.id.startswith("dst_")
         req = [r for r in muxi_fake.state.requests if r.path == "/v1/memories/distilled"][-1]
         stamp = req.headers["x-distillery-timestamp"]
@@ -337,7 +339,8 @@ def test_distilled_status_belongs_to_its_distillery(muxi_fake: FakeMuxi) -> None
         job = admin.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=lambda b: "c2ln")
     pid = job.id or ""
     with Muxi(url=muxi_fake.formation_url, client_key=muxi_fake.state.client_key) as client:
-        assert client.memory.distilleries.status(processing_id=pid, distillery_id=d.distillery_id).status == "processing"
+        mine = client.memory.distilleries.status(processing_id=pid, distillery_id=d.distillery_id)
+        assert mine.status == "processing"
         with pytest.raises(errors.AuthorizationError, match="does not belong to this distillery"):
             client.memory.distilleries.status(processing_id=pid)
 

@@ -25,7 +25,7 @@ def start(state: FakeState, table: str, job_id: str, user_id: str | None, result
         state.table(table)[job_id] = {
             "user_id": user_id,
             "created_at": time.time(),
-            "polls_left": rules["polls"] if "polls" in rules else 1,
+            "polls_left": rules.get("polls", 1),
             "fail": rules.get("error"),
             "result": result,
             "status": "processing",
