@@ -8,6 +8,7 @@ that derivation. `Memory` inherits them, so they read as `m.memory.rebuild(...)`
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from typing_extensions import Unpack
@@ -58,6 +59,16 @@ def _body(model: Any, fields: dict[str, Any]) -> RequestInput:
 class MemoryMaintenance(BaseSDK):
     """The admin-key maintenance operations of `m.memory` (see the module docstring)."""
 
+    def _job(self, kind: JobKind, status: Callable[..., Call[MemoryJobStatus]]) -> Callable[[Any, bool], Any]:
+        """The `post` step of a rebuild or forget: its answer -> a `Job` polling `status` by `job_id`."""
+
+        def job(accepted: Any, is_async: bool) -> Job[Any, MemoryJobStatus]:
+            jid = accepted.job_id
+            poll = lambda opts: status(job_id=jid or "", **opts)  # noqa: E731
+            return started(self, kind, accepted, jid, poll, MemoryJobStatus.model_validate)
+
+        return job
+
     def _rebuild(
         self,
         *,
@@ -79,12 +90,7 @@ class MemoryMaintenance(BaseSDK):
         fields = {"user_id": user_id, "projection": projection, "dry_run": dry_run, "background": background}
         req = _body(MemoryRebuildRequest, {**fields, "backfill": backfill})
 
-        def job(accepted: MemoryJobStatus, is_async: bool) -> Job[MemoryJobStatus, MemoryJobStatus]:
-            jid = accepted.job_id
-            poll = lambda opts: self._rebuild_status(job_id=jid or "", **opts)  # noqa: E731
-            return started(self, REBUILD_JOB, accepted, jid, poll, MemoryJobStatus.model_validate)
-
-        return Call(REBUILD, req, call_options(options), post=job)
+        return Call(REBUILD, req, call_options(options), post=self._job(REBUILD_JOB, self._rebuild_status))
 
     def _rebuild_status(self, *, job_id: str, **options: Unpack[RequestOptions]) -> Call[MemoryJobStatus]:
         """One poll of a background rebuild (`GET /v1/memory/rebuild/{job_id}`, admin key).
@@ -116,12 +122,7 @@ class MemoryMaintenance(BaseSDK):
         fields = {"user_id": user_id, "source": source, "reason": reason, "rebuild": rebuild, "background": background}
         req = _body(MemoryForgetRequest, fields)
 
-        def job(accepted: MemoryForgetResult, is_async: bool) -> Job[MemoryForgetResult, MemoryJobStatus]:
-            jid = accepted.job_id
-            poll = lambda opts: self._forget_status(job_id=jid or "", **opts)  # noqa: E731
-            return started(self, FORGET_JOB, accepted, jid, poll, MemoryJobStatus.model_validate)
-
-        return Call(FORGET, req, call_options(options), post=job)
+        return Call(FORGET, req, call_options(options), post=self._job(FORGET_JOB, self._forget_status))
 
     def _forget_status(self, *, job_id: str, **options: Unpack[RequestOptions]) -> Call[MemoryJobStatus]:
         """One poll of a background forget's rebuild (`GET /v1/memory/forget/{job_id}`, admin key).

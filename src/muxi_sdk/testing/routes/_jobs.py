@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..envelope import APIError
 from ..state import FakeState
 from ._common import now_iso
 
@@ -60,3 +61,15 @@ def status_answer(processing_id: str, job: dict[str, Any]) -> dict[str, Any]:
     elif job["status"] == "completed":
         data.update(job["result"])
     return data
+
+
+def processing(state: FakeState, table: str, processing_id: str) -> dict[str, Any]:
+    """`read` of an ingestion or distilled job, or the runtime's 404 for an unknown (or expired) one."""
+    job = read(state, table, processing_id)
+    if job is None:
+        raise APIError(
+            404,
+            f"Unknown or expired processing_id '{processing_id}' (completed results are retained for 5 minutes)",
+            "NOT_FOUND",
+        )
+    return job

@@ -287,13 +287,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         if kind == "client" and not user:
             raise APIError(400, USER_REQUIRED_CLIENT)
         processing_id = request.path_params["processing_id"]
-        job = _jobs.read(state, "ingestion_jobs", processing_id)
-        if job is None:
-            raise APIError(
-                404,
-                f"Unknown or expired processing_id '{processing_id}' (completed results are retained for 5 minutes)",
-                "NOT_FOUND",
-            )
+        job = _jobs.processing(state, "ingestion_jobs", processing_id)
         if user and job["user_id"] != user:
             raise APIError(403, "Ingestion job does not belong to this user", "FORBIDDEN")
         return ok("memory_ingestion", "memory.ingestion.status", _jobs.status_answer(processing_id, job))

@@ -336,13 +336,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         kind = require(request, state, "dual")
         distillery_on()
         processing_id = request.path_params["processing_id"]
-        job = _jobs.read(state, "distilled_jobs", processing_id)
-        if job is None:
-            raise APIError(
-                404,
-                f"Unknown or expired processing_id '{processing_id}' (completed results are retained for 5 minutes)",
-                "NOT_FOUND",
-            )
+        job = _jobs.processing(state, "distilled_jobs", processing_id)
         caller = (request.headers.get("x-distillery-id") or "").strip()
         if kind != "admin" and job["user_id"] != f"distillery:{caller}":
             raise APIError(403, "Processing job does not belong to this distillery", "FORBIDDEN")
