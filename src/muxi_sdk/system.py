@@ -51,7 +51,6 @@ def _admin_view(operation_id: str, path: str, response: Any) -> Operation:
 # The runtime serves its HTML status page twice, at `/v1/` and `/v1/v1`: one method, two operations.
 STATUS_PAGE = Operation("system_status_page", "GET", "/", "none", str, envelope=False, user="none", tags=_TAGS)
 STATUS_PAGE_V1 = Operation("system_status_page_v1", "GET", "/v1", "none", str, envelope=False, user="none", tags=_TAGS)
-_STATUS_PAGES = {"/": STATUS_PAGE, "/v1": STATUS_PAGE_V1}
 _TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>", re.IGNORECASE)
 HEALTH = Operation("system_health", "GET", "/health", "none", HealthStatus, envelope=False, user="none", tags=_TAGS)
 STATUS = _admin_view("system_status", "/status", FormationStatus)
@@ -147,9 +146,9 @@ class System(BaseSDK):
         Returns a `StatusPage`: `status` (the page title, `Up` or `Down`), `up`, and the `html`. A formation
         that is down answers 503 (`ServerError`), like `health`. Public: needs no key.
         """
-        op = _STATUS_PAGES.get(path)
-        if op is None:
+        if path not in ("/", "/v1"):
             raise InvalidInputError(f"path must be '/' or '/v1', got {path!r}")
+        op = STATUS_PAGE if path == "/" else STATUS_PAGE_V1
         return Call(op, RequestInput(accept="text/html"), call_options(options), post=_status_page)
 
     def _status(self, **options: Unpack[RequestOptions]) -> Call[FormationStatus]:
