@@ -11,6 +11,8 @@ import warnings
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from muxi_sdk import Muxi, errors
 from muxi_sdk.distilleries import signed_message
@@ -30,12 +32,17 @@ from muxi_sdk.testing import FakeMuxi
 FAST = {"interval": 0.01, "max_interval": 0.05}
 NO_RETRY: dict[str, Any] = {"retries": None}
 DISTILLERY_OFF = "Memory distillery is not enabled for this formation (memory.distillery.enabled)"
-KEY = "ed25519:" + base64.b64encode(bytes(range(32))).decode()
+PRIVATE = Ed25519PrivateKey.generate()
+KEY = "ed25519:" + base64.b64encode(PRIVATE.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
 def _last(fake: FakeMuxi, path: str) -> tuple[str, dict[str, str], Any]:
     req = [r for r in fake.state.requests if r.path == path][-1]
     return req.method, req.headers, (json.loads(req.body) if req.body else None)
+
+
+def _b64_sign(message: bytes) -> str:
+    return base64.b64encode(PRIVATE.sign(message)).decode()  # `sign` may return base64 text too
 
 
 def _settings(fake: FakeMuxi) -> dict[str, Any]:
@@ -299,7 +306,7 @@ def test_distillery_register_list_submit_revoke(muxi_fake: FakeMuxi) -> None:
 
     def sign(message: bytes) -> bytes:
         signed.append(message)
-        return b"not-a-real-signature"
+        return PRIVATE.sign(message)
 
     with muxi_fake.client() as m:
         d = m.memory.distilleries.register(name="onprem", public_key=KEY, scope={"user_ids": ["u1"]})
@@ -314,7 +321,8 @@ def test_distillery_register_list_submit_revoke(muxi_fake: FakeMuxi) -> None:
         stamp = req.headers["x-distillery-timestamp"]
         assert signed == [signed_message(stamp, d.distillery_id, req.body)]  # signed exactly what was sent
         assert signed[0].startswith(b"muxi-distillery-v1\n")
-        assert req.headers["x-distillery-signature"] == base64.b64encode(b"not-a-real-signature").decode()
+        signature = base64.b64decode(req.headers["x-distillery-signature"])
+        PRIVATE.public_key().verify(signature, signed[0])  # raises if it is not the Ed25519 signature
         assert job.wait(**FAST).status == "completed"
         again = m.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=sign)
         assert again.id is None and again.accepted.duplicates == 1 and again.done
@@ -325,6 +333,11 @@ def test_distillery_register_list_submit_revoke(muxi_fake: FakeMuxi) -> None:
         assert gone.value.status_code == 410 and gone.value.code == "GONE"
         with pytest.raises(errors.AuthenticationError, match="Unknown distillery or invalid signature"):
             m.memory.distilleries.submit(batch=batch, distillery_id="dist_unknown", sign=sign)
+        other = Ed25519PrivateKey.generate()
+        with pytest.raises(errors.AuthenticationError, match="Unknown distillery or invalid signature"):
+            m.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=other.sign)
+        with pytest.raises(errors.AuthenticationError, match="replay-protection window"):
+            m.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=sign, timestamp=now - 301)
         with pytest.raises(errors.NotFoundError, match="Unknown distillery 'nope'"):
             m.memory.distilleries.revoke(distillery_id="nope")
         with pytest.raises(errors.ValidationError, match="public_key is not valid base64"):
@@ -335,8 +348,8 @@ def test_distilled_status_belongs_to_its_distillery(muxi_fake: FakeMuxi) -> None
     _settings(muxi_fake)["distillery"] = True
     with muxi_fake.client() as admin:
         d = admin.memory.distilleries.register(name="onprem", public_key=KEY)
-        batch = {"batch_id": "b1", "events": [{"user_id": "u1", "source_id": "e1"}]}
-        job = admin.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=lambda b: "c2ln")
+        batch = {"batch_id": "b1", "events": [{"user_id": "u1", "source_id": "e1", "event_type": "log.entry"}]}
+        job = admin.memory.distilleries.submit(batch=batch, distillery_id=d.distillery_id, sign=_b64_sign)
     pid = job.id or ""
     with Muxi(url=muxi_fake.formation_url, client_key=muxi_fake.state.client_key) as client:
         mine = client.memory.distilleries.status(processing_id=pid, distillery_id=d.distillery_id)
@@ -351,8 +364,8 @@ async def test_distilleries_async(muxi_fake: FakeMuxi) -> None:
         d = await m.memory.distilleries.register_async(name="onprem", public_key=KEY, trust_level="verified")
         assert d.trust_level == "verified"
         assert (await m.memory.distilleries.list_async()).count == 1
-        batch = {"batch_id": "b1", "events": [{"user_id": "u1", "source_id": "e1"}]}
-        job = await m.memory.distilleries.submit_async(batch=batch, distillery_id=d.distillery_id, sign=lambda b: b"s")
+        batch = {"batch_id": "b1", "events": [{"user_id": "u1", "source_id": "e1", "event_type": "log.entry"}]}
+        job = await m.memory.distilleries.submit_async(batch=batch, distillery_id=d.distillery_id, sign=PRIVATE.sign)
         status = await m.memory.distilleries.status_async(processing_id=job.id or "", distillery_id=d.distillery_id)
         assert status.status == "processing"
         assert (await job.wait_async(**FAST)).status == "completed"

@@ -31,7 +31,7 @@ PROJECTIONS = ("artifact_metadata", "captains_log", "flat_facts", "knowledge_gra
 LINT_OFF = "Memory lint is not configured (declare a 'memory.lint' block)"
 DISTILLERY_OFF = "Memory distillery is not enabled for this formation (memory.distillery.enabled)"
 EVENT_TYPES = ["fact.extracted", "log.entry", "interaction.turn"]
-MAX_BATCH = 1000
+MAX_BATCH = 10_000
 SIGNATURE_WINDOW_S = 300
 _SPKI_ED25519 = bytes.fromhex("302a300506032b6570032100")
 
@@ -237,7 +237,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
             table = state.table("distilleries")
             record = {
                 "id": len(table) + 1,
-                "distillery_id": nanoid("dist_", 16),
+                "distillery_id": nanoid(""),
                 "formation_id": state.formation_id,
                 "name": name.strip(),
                 "description": body.get("description"),
@@ -308,8 +308,13 @@ def routes(state: FakeState) -> list[BaseRoute]:
         accepted, duplicates, rejections = 0, 0, []
         with state.lock:
             for index, event in enumerate(events):
-                source_id = event.get("source_id") if isinstance(event, dict) else None
-                if not isinstance(source_id, str) or not source_id or not event.get("user_id"):
+                event = event if isinstance(event, dict) else {}
+                source_id = event.get("source_id")
+                kind = event.get("event_type")
+                if kind not in EVENT_TYPES:
+                    reason = f"unsupported event_type {kind!r}; expected one of {sorted(EVENT_TYPES)}"
+                    rejections.append({"index": index, "reason": reason})
+                elif not isinstance(source_id, str) or not source_id or not event.get("user_id"):
                     rejections.append({"index": index, "reason": "'user_id' and 'source_id' are required"})
                 elif (distillery_id, source_id) in seen:
                     duplicates += 1
