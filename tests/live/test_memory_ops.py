@@ -2,39 +2,56 @@
 status page against the REAL runtime, sync and async.
 
 The formation of `../shared/real-muxi` declares no `memory.lint` block and no `memory.distillery`, so those
-routes answer 503 there: strict xfails that assert the typed error (`ServerError`, 503).
+routes answer 503 there (asserted as the typed error). Lint and distilleries are then run for real on a
+second runtime whose formation adds both (`overlay.py`, the `featured` fixture).
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Iterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from muxi_sdk import Job, Muxi
-from muxi_sdk.errors import NotFoundError, ServerError, ValidationError
+from muxi_sdk.errors import (
+    APIStatusError,
+    AuthenticationError,
+    AuthorizationError,
+    NotFoundError,
+    ServerError,
+    ValidationError,
+)
+
+from . import overlay
+from .overlay import Overlay
 
 pytestmark = pytest.mark.live
 
-RT = "muxi/runtime/formation/server"
-LINT_503 = (
-    f"runtime 1.20260928.0: {RT}/routes/admin/memory.py:372 answers 503 'Memory lint is not configured' "
-    "(the live formation has no memory.lint block; start.sh has no option to add one)"
-)
-DISTILLERY_503 = (
-    f"runtime 1.20260928.0: {RT}/utils.py:366 (distillery_service_or_error) answers 503 'Memory distillery is "
-    "not enabled' (the live formation has no memory.distillery.enabled; start.sh has no option to add it)"
-)
-KEY = "ed25519:" + base64.b64encode(bytes(range(32))).decode()
+KEY = Ed25519PrivateKey.generate()  # the distillery's signing key
+OTHER = Ed25519PrivateKey.generate()
 WAIT = {"timeout": 60.0, "interval": 0.2, "max_interval": 1.0}
 PROJECTIONS = {"artifact_metadata", "captains_log", "flat_facts", "knowledge_graph"}
 
 
-def _503(call: object) -> None:
-    with pytest.raises(ServerError) as info:
-        call()  # type: ignore[operator]
-    assert info.value.status_code == 503 and info.value.code == "SERVICE_UNAVAILABLE"
-    raise info.value
+FEATURES = "  lint:\n    enabled: true\n  distillery:\n    enabled: true\n"
+
+
+@pytest.fixture(scope="module")
+def featured() -> Iterator[Overlay]:
+    """A second real runtime whose formation adds `memory.lint` and `memory.distillery.enabled`."""
+    why = overlay.available()
+    if why:
+        pytest.skip(why)
+    runtime = overlay.start("memory-features", overlay.add_to_memory(FEATURES))
+    yield runtime
+    runtime.stop()
+
+
+def _public_key() -> str:
+    return "ed25519:" + base64.b64encode(KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
 # ------------------------------------------------------------------------------------------ status page
@@ -108,17 +125,25 @@ async def test_backfill_async(amuxi: Muxi, user: str) -> None:
     assert (await amuxi.memory.backfill_async(user_id=user)).user_id == user
 
 
-@pytest.mark.xfail(strict=True, raises=ServerError, reason=LINT_503)
-def test_lint(muxi: Muxi, user: str) -> None:
-    _503(lambda: muxi.memory.lint(user_id=user))
-
-
-@pytest.mark.xfail(strict=True, raises=ServerError, reason=LINT_503)
-async def test_lint_async(amuxi: Muxi) -> None:
+def test_lint_answers_503_without_a_lint_block(muxi: Muxi, user: str) -> None:
+    # routes/admin/memory.py:372: no `memory.lint` block in the formation -> 503, by design.
     with pytest.raises(ServerError) as info:
-        await amuxi.memory.lint_async()
-    assert info.value.status_code == 503
-    raise info.value
+        muxi.memory.lint(user_id=user, retries=None)
+    assert info.value.status_code == 503 and info.value.code == "SERVICE_UNAVAILABLE"
+    assert info.value.message == "Memory lint is not configured (declare a 'memory.lint' block)"
+
+
+def test_lint(featured: Overlay, make_muxi: Callable[..., Muxi], user: str) -> None:
+    m = make_muxi(url=featured.url)
+    one = m.memory.lint(user_id=user)
+    assert one.user_id == user and one.report["users"] == 1 and one.report["unresolved_conflicts"] == 0
+    assert m.memory.lint().user_id is None
+
+
+async def test_lint_async(featured: Overlay, make_muxi_async: Callable[..., Muxi]) -> None:
+    m = make_muxi_async(url=featured.url)
+    report = await m.memory.lint_async()
+    assert set(report.report) >= {"users", "unresolved_conflicts", "orphans_removed", "findings"}
 
 
 def test_list_buffers_is_deprecated(muxi: Muxi) -> None:
@@ -171,42 +196,71 @@ async def test_provenance_of_unknown_things_async(amuxi: Muxi) -> None:
 # ------------------------------------------------------------------------------------------ distilleries
 
 
-@pytest.mark.xfail(strict=True, raises=ServerError, reason=DISTILLERY_503)
-def test_distilleries_register_list_revoke(muxi: Muxi) -> None:
+def test_distilleries_answer_503_unless_enabled(muxi: Muxi) -> None:
+    # utils.py:366 (distillery_service_or_error): no memory.distillery.enabled -> 503 on every route.
+    batch = {"batch_id": "b", "events": [{"user_id": "u1", "source_id": "e1", "event_type": "log.entry"}]}
     for call in (
-        lambda: muxi.memory.distilleries.list(),
-        lambda: muxi.memory.distilleries.revoke(distillery_id="dist_nope"),
-    ):
-        with pytest.raises(ServerError):
-            call()
-    _503(lambda: muxi.memory.distilleries.register(name="onprem", public_key=KEY))
-
-
-@pytest.mark.xfail(strict=True, raises=ServerError, reason=DISTILLERY_503)
-def test_distilled_submit_and_status(muxi: Muxi) -> None:
-    batch = {"batch_id": "b1", "events": [{"user_id": "u1", "source_id": "e1", "event_type": "fact.extracted"}]}
-    with pytest.raises(ServerError):
-        muxi.memory.distilleries.status(processing_id="dst_nope")
-    _503(lambda: muxi.memory.distilleries.submit(batch=batch, distillery_id="dist_x", sign=lambda m: b"sig"))
-
-
-@pytest.mark.xfail(strict=True, raises=ServerError, reason=DISTILLERY_503)
-async def test_distilleries_async(amuxi: Muxi) -> None:
-    for call in (
-        amuxi.memory.distilleries.list_async,
-        lambda: amuxi.memory.distilleries.register_async(name="onprem", public_key=KEY),
-        lambda: amuxi.memory.distilleries.revoke_async(distillery_id="dist_nope"),
-        lambda: amuxi.memory.distilleries.status_async(processing_id="dst_nope"),
-        lambda: amuxi.memory.distilleries.submit_async(
-            batch={"batch_id": "b", "events": [{"user_id": "u1", "source_id": "e1"}]},
-            distillery_id="dist_x",
-            sign=lambda m: b"sig",
-        ),
+        lambda: muxi.memory.distilleries.list(retries=None),
+        lambda: muxi.memory.distilleries.register(name="d", public_key=_public_key(), retries=None),
+        lambda: muxi.memory.distilleries.revoke(distillery_id="d1", retries=None),
+        lambda: muxi.memory.distilleries.status(processing_id="dst_1", retries=None),
+        lambda: muxi.memory.distilleries.submit(batch=batch, distillery_id="d", sign=KEY.sign, retries=None),
     ):
         with pytest.raises(ServerError) as info:
-            await call()
-        assert info.value.status_code == 503
-    raise info.value
+            call()
+        assert info.value.status_code == 503 and "memory.distillery.enabled" in info.value.message
+
+
+def _batch(tag: str) -> dict[str, object]:
+    fact = {"memory": f"{tag} prefers aisle seats", "collection": "preferences"}
+    return {
+        "batch_id": tag,
+        "events": [
+            {"user_id": "u1", "event_type": "fact.extracted", "source_id": f"{tag}-1", "payload": fact},
+            {"user_id": "u1", "source_id": f"{tag}-2"},  # no event_type: rejected in place, not an error
+        ],
+    }
+
+
+def test_distilleries_register_submit_revoke(featured: Overlay, make_muxi: Callable[..., Muxi], user: str) -> None:
+    m = make_muxi(url=featured.url)
+    d = m.memory.distilleries.register(name=user, public_key=_public_key(), description="live test")
+    assert d.status == "active" and d.trust_level == "provisional" and d.scope["user_ids"] == "all"
+    assert d.response_meta is not None and d.response_meta.status_code == 201
+    assert d.distillery_id in [x.distillery_id for x in m.memory.distilleries.list().distilleries]
+    job = m.memory.distilleries.submit(batch=_batch(user), distillery_id=d.distillery_id, sign=KEY.sign)
+    assert job.accepted.accepted == 1 and job.accepted.rejected == 1 and job.id and job.id.startswith("dst_")
+    assert "unsupported event_type None" in job.accepted.rejections[0]["reason"]
+    done = job.wait(**WAIT)
+    assert done.status == "completed" and done.processing_id == job.id
+    # the client key (preferred when both are set) sees only the submitting distillery's job
+    assert m.memory.distilleries.status(processing_id=job.id, distillery_id=d.distillery_id).status == "completed"
+    with pytest.raises(AuthorizationError, match="does not belong to this distillery"):
+        m.memory.distilleries.status(processing_id=job.id)
+    again = m.memory.distilleries.submit(batch=_batch(user), distillery_id=d.distillery_id, sign=KEY.sign)
+    assert again.id is None and again.accepted.duplicates == 1
+    with pytest.raises(AuthenticationError, match="Unknown distillery or invalid signature"):
+        m.memory.distilleries.submit(batch=_batch(user), distillery_id=d.distillery_id, sign=OTHER.sign)
+    assert m.memory.distilleries.revoke(distillery_id=d.distillery_id).status == "revoked"
+    with pytest.raises(APIStatusError) as gone:
+        m.memory.distilleries.submit(batch=_batch(user), distillery_id=d.distillery_id, sign=KEY.sign)
+    assert gone.value.status_code == 410 and gone.value.code == "GONE"
+    with pytest.raises(NotFoundError, match="Unknown distillery 'nope'"):
+        m.memory.distilleries.revoke(distillery_id="nope")
+    with pytest.raises(ValidationError, match="public_key"):
+        m.memory.distilleries.register(name="bad", public_key="ed25519:AAAA")
+
+
+async def test_distilleries_async(featured: Overlay, make_muxi_async: Callable[..., Muxi], user: str) -> None:
+    m = make_muxi_async(url=featured.url)
+    d = await m.memory.distilleries.register_async(name=f"{user}-a", public_key=_public_key(), trust_level="verified")
+    assert d.trust_level == "verified" and (await m.memory.distilleries.list_async()).count >= 1
+    batch = _batch(f"{user}-a")
+    job = await m.memory.distilleries.submit_async(batch=batch, distillery_id=d.distillery_id, sign=KEY.sign)
+    status = await m.memory.distilleries.status_async(processing_id=job.id or "", distillery_id=d.distillery_id)
+    assert status.processing_id == job.id
+    assert (await job.wait_async(**WAIT)).status == "completed"
+    assert (await m.memory.distilleries.revoke_async(distillery_id=d.distillery_id)).status == "revoked"
 
 
 # ------------------------------------------------------------------------------------------ knowledge
