@@ -49,8 +49,12 @@ def _admin_view(operation_id: str, path: str, response: Any) -> Operation:
 
 
 # The runtime serves its HTML status page twice, at `/v1/` and `/v1/v1`: one method, two operations.
-STATUS_PAGE = Operation("system_status_page", "GET", "/", "none", str, envelope=False, user="none", tags=_TAGS)
-STATUS_PAGE_V1 = Operation("system_status_page_v1", "GET", "/v1", "none", str, envelope=False, user="none", tags=_TAGS)
+STATUS_PAGE = Operation(
+    "system_status_page", "GET", "/", "none", str, envelope=False, user="none", tags=_TAGS, accept="text/html"
+)
+STATUS_PAGE_V1 = Operation(
+    "system_status_page_v1", "GET", "/v1", "none", str, envelope=False, user="none", tags=_TAGS, accept="text/html"
+)
 _TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>", re.IGNORECASE)
 HEALTH = Operation("system_health", "GET", "/health", "none", HealthStatus, envelope=False, user="none", tags=_TAGS)
 STATUS = _admin_view("system_status", "/status", FormationStatus)
@@ -149,7 +153,7 @@ class System(BaseSDK):
         if path not in ("/", "/v1"):
             raise InvalidInputError(f"path must be '/' or '/v1', got {path!r}")
         op = STATUS_PAGE if path == "/" else STATUS_PAGE_V1
-        return Call(op, RequestInput(accept="text/html"), call_options(options), post=_status_page)
+        return Call(op, RequestInput(), call_options(options), post=_status_page)
 
     def _status(self, **options: Unpack[RequestOptions]) -> Call[FormationStatus]:
         """Runtime status: the formation's identity, agent and MCP server counts, uptime, memory, CPU, requests."""

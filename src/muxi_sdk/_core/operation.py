@@ -20,6 +20,7 @@ class Operation:
     `timeout_ms` is a default for clients the SDK creates (chat replies take longer than a GET).
     `request` is the request body's model (an `InputModel`), when there is one: documentation only
     (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
+    `accept` is the media type of a non-JSON answer (`text/html`): sent as `Accept` and declared in the spec.
     """
 
     operation_id: str
@@ -35,6 +36,7 @@ class Operation:
     timeout_ms: int | None = None
     tags: tuple[str, ...] = ()
     request: Any = None
+    accept: str | None = None
 
     @property
     def replay_safe(self) -> bool:
