@@ -19,4 +19,9 @@ ROUTE_MODULES = [
     "mcp",
     "users",
     "credentials",
+    "tuning",
+    "skills",
+    "history",
+    "notifications",
+    "artifacts",
 ]
