@@ -29,6 +29,7 @@ SEND = Operation(
     ChatResponse,
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -40,6 +41,7 @@ STREAM = Operation(
     stream=True,
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -50,6 +52,7 @@ SUBMIT = Operation(
     "client",
     AsyncChatAccepted,
     idempotent_key=True,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -60,6 +63,7 @@ AUDIO = Operation(
     "client",
     ChatResponse,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
 )
 AUDIO_STREAM = Operation(
@@ -69,6 +73,7 @@ AUDIO_STREAM = Operation(
     "client",
     stream=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
 )
 
