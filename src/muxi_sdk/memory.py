@@ -11,7 +11,6 @@ from ._core.jobs import Job, JobKind, started
 from ._core.operation import Call, Operation, RequestInput
 from ._core.pagination import Page, PageSpec, paginated
 from ._core.request import RequestOptions, async_op, call_options, sync_op
-from ._core.userscope import require_user_for_client_key
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
 from .distilleries import Distilleries
@@ -67,7 +66,13 @@ ADD_BATCH = Operation(
     tags=_TAGS,
 )
 INGESTION_STATUS = Operation(
-    "memory_ingestion_status", "GET", "/memories/ingestion/{processing_id}", "dual", IngestionStatus, tags=_TAGS
+    "memory_ingestion_status",
+    "GET",
+    "/memories/ingestion/{processing_id}",
+    "dual",
+    IngestionStatus,
+    user="client_key",
+    tags=_TAGS,
 )
 PROVENANCE = Operation(
     "memory_provenance", "GET", "/memories/provenance", "dual", MemoryProvenance, user="required", tags=_TAGS
@@ -198,9 +203,8 @@ class Memory(MemoryMaintenance):
         jobs report per-item outcomes and token usage, kept for 5 minutes. With the client key a user is
         needed and only their jobs are visible (another user's: `AuthorizationError`); the admin key sees all.
         """
-        opts = call_options(options)
-        require_user_for_client_key(self.sdk_configuration, INGESTION_STATUS, user_id, opts.http_headers)
-        return Call(INGESTION_STATUS, RequestInput(path_params={"processing_id": processing_id}, user_id=user_id), opts)
+        req = RequestInput(path_params={"processing_id": processing_id}, user_id=user_id)
+        return Call(INGESTION_STATUS, req, call_options(options))
 
     def _provenance(
         self,
