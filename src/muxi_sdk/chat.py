@@ -7,8 +7,17 @@ from typing import Any, Literal
 
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput, StreamCall
+from ._core.request import (
+    BaseSDK,
+    CallOptions,
+    RequestOptions,
+    StreamStart,
+    async_op,
+    async_stream_op,
+    call_options,
+    sync_op,
+)
 from ._streams.chat import ChatStream, ChatStreamAsync, decode_chat_event
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import file_source, json_body
@@ -107,8 +116,7 @@ def _chat_call(
     stream: bool = False,
     mode: Literal["sync", "async"] | None = None,
     audio: Any = None,
-    make_stream: Any = None,
-) -> Call[Any]:
+) -> tuple[RequestInput, CallOptions]:
     """Validate a chat/audiochat call and describe its request (shared by every chat method)."""
     allowed = _AUDIO_FIELDS if audio is not None else _FIELDS
     opts = call_options(options, allowed)
@@ -125,8 +133,7 @@ def _chat_call(
         if files_in is not None and (isinstance(files_in, (str, bytes, dict)) or not isinstance(files_in, Sequence)):
             raise InvalidInputError("files must be a list (of paths, bytes, file objects or file dicts)")
         files = [file_source(f) for f in files_in or ()]
-    req = RequestInput(body=json_body(doc, files), user_id=user_id, idempotency_key=idempotency_key)
-    return Call(op, req, opts, stream=make_stream)
+    return RequestInput(body=json_body(doc, files), user_id=user_id, idempotency_key=idempotency_key), opts
 
 
 def _open_chat_stream(start: StreamStart, is_async: bool) -> ChatStream | ChatStreamAsync:
@@ -143,15 +150,16 @@ class Chat(BaseSDK):
         Returns a `ChatResponse`; `.text` is the reply. If the formation hands the request off to background
         processing (see `webhook_url` / `threshold_seconds`), `.in_background` is true and the result arrives later.
         """
-        return _chat_call(SEND, dict(options), message=message)
+        return Call(SEND, *_chat_call(SEND, dict(options), message=message))
 
-    def _stream(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
+    def _stream(self, *, message: str, **options: Unpack[ChatOptions]) -> StreamCall[ChatStream, ChatStreamAsync]:
         """Send a message and stream the reply as typed events (progress, planning, content, completed, ui, done).
 
         Use it as a context manager. `.text()` / `.final()` gather the reply. An `error` frame raises
         `StreamError`; a dropped connection raises `StreamInterruptedError` saying how much had arrived.
         """
-        return _chat_call(STREAM, dict(options), message=message, stream=True, make_stream=_open_chat_stream)
+        req, opts = _chat_call(STREAM, dict(options), message=message, stream=True)
+        return StreamCall(STREAM, req, opts, stream=_open_chat_stream)
 
     def _submit(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[AsyncChatAccepted]:
         """Ask for background processing (`mode: "async"`): the result is POSTed to `webhook_url`.
@@ -163,18 +171,19 @@ class Chat(BaseSDK):
         webhook_url: Any = options.get("webhook_url")
         if not isinstance(webhook_url, str) or not webhook_url.startswith(("http://", "https://")):
             raise InvalidInputError("submit() needs webhook_url=, an http(s) URL the result is delivered to")
-        return _chat_call(SUBMIT, dict(options), message=message, mode="async")
+        return Call(SUBMIT, *_chat_call(SUBMIT, dict(options), message=message, mode="async"))
 
     def _audio(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatResponse]:
         """Send a voice note (a path, bytes, binary file object or file dict; `audio/*` only) and get the reply.
 
         The file is base64-encoded into the JSON body while it is sent, never read into memory whole.
         """
-        return _chat_call(AUDIO, dict(options), audio=file)
+        return Call(AUDIO, *_chat_call(AUDIO, dict(options), audio=file))
 
-    def _audio_stream(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
+    def _audio_stream(self, *, file: Any, **options: Unpack[ChatOptions]) -> StreamCall[ChatStream, ChatStreamAsync]:
         """Send a voice note and stream the reply as typed events (like `stream`)."""
-        return _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True, make_stream=_open_chat_stream)
+        req, opts = _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True)
+        return StreamCall(AUDIO_STREAM, req, opts, stream=_open_chat_stream)
 
     send = sync_op(_send)
     send_async = async_op(_send)

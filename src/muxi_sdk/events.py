@@ -7,7 +7,7 @@ from typing import Any
 from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
+from ._core.operation import Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, async_stream_op, call_options, sync_op, type_adapter
 from ._core.userscope import require_user_for_client_key
 from ._streams.chat import _json
@@ -18,9 +18,7 @@ from .models.events import ActivityEvent, RuntimeEvent, StreamCompletedEvent, St
 
 USER = Operation("events_user", "GET", "/events", "dual", stream=True, tags=("events",))
 SESSION = Operation("events_session", "GET", "/events/{session_id}", "dual", stream=True, tags=("events",))
-REQUEST = Operation(
-    "events_request", "GET", "/events/{session_id}/{request_id}", "dual", stream=True, tags=("events",)
-)
+REQUEST = Operation("events_request", "GET", "/events/{session_id}/{request_id}", "dual", stream=True, tags=("events",))
 
 _MARKERS: dict[str, type[StreamOpenEvent | StreamCompletedEvent]] = {
     "stream_open": StreamOpenEvent,
@@ -80,11 +78,13 @@ class Events(BaseSDK):
         user_id: str | None,
         last_event_id: str | None,
         options: Any,
-    ) -> Call[Any]:
+    ) -> StreamCall[EventStream, EventStreamAsync]:
         opts = call_options(options)
         require_user_for_client_key(self.sdk_configuration, op, user_id, opts.http_headers)
         headers = {"Last-Event-ID": last_event_id} if last_event_id else None
-        call: Call[Any] = Call(op, RequestInput(path_params=path, user_id=user_id, headers=headers), opts)
+        call: StreamCall[EventStream, EventStreamAsync] = StreamCall(
+            op, RequestInput(path_params=path, user_id=user_id, headers=headers), opts
+        )
         call.stream = resumable(
             self, call, decode_runtime_event, sync_cls=EventStream, async_cls=EventStreamAsync, terminal=_is_last
         )
@@ -96,7 +96,7 @@ class Events(BaseSDK):
         user_id: str | None = None,
         last_event_id: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[EventStream]:
+    ) -> StreamCall[EventStream, EventStreamAsync]:
         """Stream the user's events (every session). `last_event_id` resumes after an event you saw."""
         return self._open(USER, {}, user_id, last_event_id, options)
 
@@ -107,7 +107,7 @@ class Events(BaseSDK):
         user_id: str | None = None,
         last_event_id: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[EventStream]:
+    ) -> StreamCall[EventStream, EventStreamAsync]:
         """Stream the events of one session. `last_event_id` resumes after an event you saw."""
         return self._open(SESSION, {"session_id": session_id}, user_id, last_event_id, options)
 
@@ -119,7 +119,7 @@ class Events(BaseSDK):
         user_id: str | None = None,
         last_event_id: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[EventStream]:
+    ) -> StreamCall[EventStream, EventStreamAsync]:
         """Stream one chat request's events: `stream_open`, its runtime events, `stream_completed`."""
         path = {"session_id": session_id, "request_id": request_id}
         return self._open(REQUEST, path, user_id, last_event_id, options)

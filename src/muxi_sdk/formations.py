@@ -16,9 +16,10 @@ from typing import IO, Any, Literal, Union
 from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
+from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import (
     BaseSDK,
+    CallOptions,
     RequestOptions,
     StreamStart,
     async_op,
@@ -282,7 +283,9 @@ class Formations(BaseSDK):
         return Call(GET, _path(formation_id), call_options(options))
 
     # -- deploy and update
-    def _deploy_call(self, op: Operation, bundle: Any, formation_id: Any, version: Any, options: Any) -> Call[Any]:
+    def _deploy_request(
+        self, bundle: Any, formation_id: Any, version: Any, options: Any
+    ) -> tuple[RequestInput, CallOptions]:
         opts = call_options(options)
         if formation_id is not None:
             require_id("formation_id", formation_id)
@@ -293,10 +296,7 @@ class Formations(BaseSDK):
                 "formation_id is required: the bundle declares no id (or could not be read before sending)"
             )
         headers = {"X-Formation-ID": fid, **({"X-Formation-Version": ver} if ver else {})}
-        req = RequestInput(body=body, headers=headers)
-        if op.stream:
-            return Call(op, req, opts, stream=_open_lifecycle(body))
-        return Call(op, req, opts, post=_released(body))
+        return RequestInput(body=body, headers=headers), opts
 
     def _deploy(
         self,
@@ -313,7 +313,8 @@ class Formations(BaseSDK):
         to the `id` and `version` in the bundle's `formation.afs`; given, they must match it. 409
         `ConflictError` if the formation exists (use `update`).
         """
-        return self._deploy_call(DEPLOY, bundle, formation_id, version, options)
+        req, opts = self._deploy_request(bundle, formation_id, version, options)
+        return Call(DEPLOY, req, opts, post=_released(req.body))
 
     def _deploy_stream(
         self,
@@ -322,23 +323,21 @@ class Formations(BaseSDK):
         formation_id: str | None = None,
         version: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[LifecycleStream]:
+    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`deploy`, streaming its progress: yields `ProgressEvent`s, then a `CompleteEvent`.
 
         An `event: error` frame raises `FormationOperationError` (its `.stage` says where it failed).
         """
-        return self._deploy_call(DEPLOY_STREAM, bundle, formation_id, version, options)
+        req, opts = self._deploy_request(bundle, formation_id, version, options)
+        return StreamCall(DEPLOY_STREAM, req, opts, stream=_open_lifecycle(req.body))
 
-    def _update_call(self, op: Operation, formation_id: str, bundle: Any, version: Any, options: Any) -> Call[Any]:
+    def _update_request(
+        self, formation_id: str, bundle: Any, version: Any, options: Any
+    ) -> tuple[RequestInput, CallOptions]:
         opts = call_options(options)
         ids = _ids(formation_id)
         body, _, ver = _bundle(bundle, formation_id, version, expect_id=formation_id)
-        req = RequestInput(
-            path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None
-        )
-        if op.stream:
-            return Call(op, req, opts, stream=_open_lifecycle(body))
-        return Call(op, req, opts, post=_released(body))
+        return RequestInput(path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None), opts
 
     def _update(
         self,
@@ -354,7 +353,8 @@ class Formations(BaseSDK):
         the old one keeps running (`ValidationError`). 409 `ConflictError` while another update runs or when
         the bundle is unchanged.
         """
-        return self._update_call(UPDATE, formation_id, bundle, version, options)
+        req, opts = self._update_request(formation_id, bundle, version, options)
+        return Call(UPDATE, req, opts, post=_released(req.body))
 
     def _update_stream(
         self,
@@ -363,18 +363,21 @@ class Formations(BaseSDK):
         bundle: BundleSource,
         version: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[LifecycleStream]:
+    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...)."""
-        return self._update_call(UPDATE_STREAM, formation_id, bundle, version, options)
+        req, opts = self._update_request(formation_id, bundle, version, options)
+        return StreamCall(UPDATE_STREAM, req, opts, stream=_open_lifecycle(req.body))
 
     # -- lifecycle
     def _start(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleResult]:
         """`POST /rpc/formations/{id}/start`: start a stopped formation. 409 `ConflictError` if it runs."""
         return Call(START, _path(formation_id), call_options(options))
 
-    def _start_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
+    def _start_stream(
+        self, *, formation_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`start`, streaming its progress."""
-        return Call(START_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+        return StreamCall(START_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
 
     def _stop(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleResult]:
         """`POST /rpc/formations/{id}/stop`: stop a running formation. 409 `ConflictError` if already stopped."""
@@ -384,9 +387,11 @@ class Formations(BaseSDK):
         """`POST /rpc/formations/{id}/restart`: stop and start again (`restart_count` goes up)."""
         return Call(RESTART, _path(formation_id), call_options(options))
 
-    def _restart_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
+    def _restart_stream(
+        self, *, formation_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`restart`, streaming its progress (stages `stopping`, `spawning`)."""
-        return Call(RESTART_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+        return StreamCall(RESTART_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
 
     def _rollback(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[RollbackResult]:
         """`POST /rpc/formations/{id}/rollback`: run the previous version again.
@@ -395,9 +400,11 @@ class Formations(BaseSDK):
         """
         return Call(ROLLBACK, _path(formation_id), call_options(options))
 
-    def _rollback_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
+    def _rollback_stream(
+        self, *, formation_id: str, **options: Unpack[RequestOptions]
+    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...)."""
-        return Call(ROLLBACK_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+        return StreamCall(ROLLBACK_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
 
     def _cancel_update(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[CancelUpdateResult]:
         """`POST /rpc/formations/{id}/cancel-update`: abandon a running blue-green update (the old version stays).
@@ -432,7 +439,7 @@ class Formations(BaseSDK):
         formation_id: str,
         stream: Literal["stdout", "stderr"] | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[EventStream[LogEvent]]:
+    ) -> StreamCall[EventStream[LogEvent], EventStreamAsync[LogEvent]]:
         """`GET /rpc/formations/{id}/logs?follow=true`: new log lines as they are written (SSE).
 
         Yields a `LogConnectedEvent`, then a `LogLineEvent` per new line of stdout (or stderr with
@@ -442,7 +449,7 @@ class Formations(BaseSDK):
         if stream is not None and stream not in ("stdout", "stderr"):
             raise InvalidInputError("stream must be 'stdout' or 'stderr' when following")
         req = RequestInput(path_params=_ids(formation_id), query={"follow": True, "stream": stream})
-        return Call(FOLLOW_LOGS, req, call_options(options), stream=_open_logs)
+        return StreamCall(FOLLOW_LOGS, req, call_options(options), stream=_open_logs)
 
     list = sync_op(_list)
     list_async = async_op(_list)

@@ -13,7 +13,7 @@ from typing import Any
 from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
+from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
 from ._streams.eventstream import EventStream, EventStreamAsync
 from .errors import InvalidInputError, StreamError
@@ -217,7 +217,7 @@ class System(BaseSDK):
         level: str | None = None,
         event_type: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[LogStream]:
+    ) -> StreamCall[LogStream, LogStreamAsync]:
         """Stream the formation's live logs as typed `LogEvent`s, filtered on the server.
 
         At least one filter is required (the server refuses a firehose): `level` matches that severity and
@@ -235,7 +235,7 @@ class System(BaseSDK):
         }
         if all(v is None for v in query.values()):
             raise InvalidInputError(f"stream_logs needs at least one filter: {', '.join(_LOG_FILTERS)}")
-        return Call(STREAM_LOGS, RequestInput(query=query), call_options(options), stream=_open_log_stream)
+        return StreamCall(STREAM_LOGS, RequestInput(query=query), call_options(options), stream=_open_log_stream)
 
     health = sync_op(_health)
     health_async = async_op(_health)

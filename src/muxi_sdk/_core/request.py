@@ -7,14 +7,17 @@ so a method and its `_async` twin share every line except the send.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
+import inspect
 import json
 import re
 import time
+import typing
 import uuid
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union, overload
 from urllib.parse import quote
 
 import httpx
@@ -32,19 +35,23 @@ from .auth import (
     USER_ID_HEADER,
     hmac_authorization,
 )
-from .operation import Call, Operation, RequestInput
+from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
 from .retries import RetryConfig, RetryState
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-    from .._streams.eventstream import AsyncStreamContext
+    from .._streams.eventstream import AsyncStreamContext, EventStreamAsync
     from ..sdkconfiguration import SDKConfiguration
+    from .pagination import AsyncPage, Page
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
+A = TypeVar("A", bound="EventStreamAsync[Any]")
 P = ParamSpec("P")
 SDK = TypeVar("SDK", bound="BaseSDK")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @functools.cache
@@ -167,13 +174,13 @@ class BaseSDK:
         self.parent_ref = parent_ref
 
     # ----------------------------------------------------------------- running a described call
-    def _execute(self, call: Call[Any]) -> Any:
+    def _execute(self, call: BaseCall) -> Any:
         result = _drive(self._flow(call.op, call.input, call.options, is_async=False), self.sdk_configuration)
         if call.stream is not None:
             return _owned(call.stream(result, False), self)
         return call.post(result, False) if call.post is not None else result
 
-    async def _execute_async(self, call: Call[Any]) -> Any:
+    async def _execute_async(self, call: BaseCall) -> Any:
         flow = self._flow(call.op, call.input, call.options, is_async=True)
         result = await _drive_async(flow, self.sdk_configuration)
         if call.stream is not None:
@@ -569,47 +576,67 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
 
 # ----------------------------------------------------------------------------------------------- twins
 # A resource writes one builder per operation (arguments -> Call). These turn it into the public method and
-# its `_async` twin, so the two can never drift apart: same signature, same docs, same request.
+# its `_async` twin, so the two can never drift apart: same signature, same docs, same request. The kind of
+# `Call` the builder returns gives each twin its exact type (see `Call`): no second copy of any method.
 
 
-def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]:
-    """The blocking method of an operation."""
-
-    @functools.wraps(builder)
-    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._execute(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
-
-    return _twin(method, builder, "", "{}")  # type: ignore[no-any-return]
-
-
-def _twin(method: Any, builder: Any, suffix: str, returns: str) -> Any:
-    """Name the method after its builder and show the real return type in `help()` and IDEs."""
-    import inspect
-
-    method.__name__ = method.__qualname__ = builder.__name__.lstrip("_") + suffix
-    del method.__wrapped__
-    sig = inspect.signature(builder)
-    ret = sig.return_annotation
-    if isinstance(ret, str) and ret.startswith("Call[") and ret.endswith("]"):
-        ret = returns.format(ret[5:-1])
-    method.__signature__ = sig.replace(return_annotation=ret)
-    return method
-
-
-def async_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], Awaitable[R]]:
-    """The `_async` twin of an operation."""
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], PageCall[T]]) -> Callable[Concatenate[SDK, P], Page[T]]: ...
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], StreamCall[S, Any]]) -> Callable[Concatenate[SDK, P], S]: ...
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]: ...
+def sync_op(builder: Callable[Concatenate[SDK, P], BaseCall]) -> Callable[Concatenate[SDK, P], Any]:
+    """The blocking method of an operation: `Call[R]` -> `R`, `PageCall[T]` -> `Page[T]`, `StreamCall[S, A]`
+    -> the stream `S`."""
 
     @functools.wraps(builder)
-    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return await self._execute_async(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
+    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        return self._execute(builder(self, *args, **kwargs))
 
-    return _twin(method, builder, "_async", "{}")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=False)
 
 
+@overload
+def async_op(
+    builder: Callable[Concatenate[SDK, P], PageCall[T]],
+) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, AsyncPage[T]]]: ...
+@overload
+def async_op(
+    builder: Callable[Concatenate[SDK, P], Call[R]],
+) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, R]]: ...
+def async_op(
+    builder: Callable[Concatenate[SDK, P], BaseCall],
+) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, Any]]:
+    """The `_async` twin of an operation: a coroutine of `R` for `Call[R]`, of `AsyncPage[T]` for
+    `PageCall[T]`. (Streaming operations take `async_stream_op`: their twin is usable in `async with`.)"""
+
+    @functools.wraps(builder)
+    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        call = builder(self, *args, **kwargs)
+        if isinstance(call, StreamCall):
+            raise TypeError(f"{builder.__name__} streams: make its _async twin with async_stream_op")
+        return await self._execute_async(call)
+
+    return named_twin(method, builder, is_async=True)
+
+
+@overload
+def async_stream_op(
+    builder: Callable[Concatenate[SDK, P], StreamCall[Any, A]],
+) -> Callable[Concatenate[SDK, P], AsyncStreamContext[A]]: ...
+@overload
 def async_stream_op(
     builder: Callable[Concatenate[SDK, P], Call[Any]],
+) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]: ...
+def async_stream_op(
+    builder: Callable[Concatenate[SDK, P], BaseCall],
 ) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]:
-    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`."""
+    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`.
+
+    A builder returning `StreamCall[S, A]` gets an `AsyncStreamContext[A]`; a plain `Call` (older resources)
+    one of `Any`.
+    """
 
     @functools.wraps(builder)
     def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
@@ -618,7 +645,48 @@ def async_stream_op(
         call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
         return AsyncStreamContext(lambda: self._execute_async(call))
 
-    return _twin(method, builder, "_async", "AsyncStreamContext[{}Async]")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=True)
+
+
+def named_twin(method: F, builder: Callable[..., Any], *, is_async: bool) -> F:
+    """Name the method after its builder and show the twin's own return type in `help()` and IDEs."""
+    name = builder.__name__.lstrip("_") + ("_async" if is_async else "")
+    method.__name__ = method.__qualname__ = name
+    del method.__wrapped__  # type: ignore[attr-defined]
+    sig = inspect.signature(builder)
+    method.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        return_annotation=twin_return(builder, sig.return_annotation, is_async)
+    )
+    return method
+
+
+def twin_return(builder: Callable[..., Any], annotation: Any, is_async: bool) -> Any:
+    """The type a twin returns, from its builder's return annotation (a `Call` kind or a `Steps` generator).
+
+    Annotations are strings (`from __future__ import annotations`); they are evaluated in the builder's
+    module as `typing.get_type_hints` would, but for the return type only. An annotation that cannot be
+    evaluated (a name imported only for type checkers) is shown as written.
+    """
+    ret = annotation
+    if isinstance(ret, str):
+        try:
+            ret = eval(ret, getattr(builder, "__globals__", {}))
+        except Exception:
+            return annotation
+    origin, args = typing.get_origin(ret), typing.get_args(ret)
+    if origin is PageCall and args:
+        from .pagination import AsyncPage, Page
+
+        return (AsyncPage if is_async else Page)[args[0]]
+    if origin is StreamCall and len(args) == 2:
+        if not is_async:
+            return args[0]
+        from .._streams.eventstream import AsyncStreamContext
+
+        return AsyncStreamContext[args[1]]  # type: ignore[valid-type]
+    if origin in (Call, Generator, collections.abc.Generator) and args:
+        return args[-1] if origin is not Call else args[0]
+    return ret
 
 
 class RequestOptions(TypedDict, total=False):
