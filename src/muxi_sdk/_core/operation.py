@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-
 # dual: client key if configured, else admin key; dual_admin: the other way round.
 Auth = Literal["none", "client", "admin", "dual", "dual_admin", "hmac"]
 Api = Literal["formation", "server"]

@@ -6,7 +6,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 
 # -------------------------------------------------------------------------------------------- formations
 
@@ -33,7 +33,7 @@ class FormationSummary(BaseModel):
     version: FormationVersion | None = None
 
 
-class FormationList(BaseModel):
+class FormationList(ListModel[FormationSummary]):
     """`GET /rpc/formations`."""
 
     formations: list[FormationSummary] = Field(default_factory=list)
