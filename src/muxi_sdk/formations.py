@@ -31,7 +31,7 @@ from ._core.request import (
 from ._streams.eventstream import EventStream, EventStreamAsync
 from ._utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
-from .errors import InvalidInputError, StreamError
+from .errors import FormationOperationError, InvalidInputError, StreamError
 from .models.formations import (
     CancelUpdateResult,
     CompleteEvent,
@@ -86,20 +86,6 @@ CANCEL_UPDATE = _op("cancel_update", "POST", _ONE + "/cancel-update", CancelUpda
 DELETE = _op("delete", "DELETE", _ONE, DeleteResult)
 LOGS = _op("logs", "GET", _ONE + "/logs", FormationLogs)
 FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=_FOLLOW_MS)
-
-
-class FormationOperationError(StreamError):
-    """A deploy, update, start, restart or rollback stream reported failure (`event: error`).
-
-    `code` is the server's error type (e.g. `HealthCheckFailed`), `stage` where it failed, `details` the
-    frame's data. For an update, the previous version keeps running.
-    """
-
-    default_code = "FORMATION_OPERATION_FAILED"
-
-    def __init__(self, message: str, *, stage: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.stage = stage
 
 
 # ------------------------------------------------------------------------------------------- bundles

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import httpx
@@ -119,8 +120,9 @@ class UnsupportedError(ServerError):
     default_code = "METHOD_NOT_FOUND"
 
 
-class ConnectionError(MuxiError, httpx.TransportError):
-    """No usable HTTP response: refused, reset, DNS, TLS. Also an `httpx.TransportError`."""
+class ConnectionError(MuxiError, httpx.TransportError, builtins.ConnectionError):
+    """No usable HTTP response: refused, reset, DNS, TLS. Also an `httpx.TransportError` and the builtin
+    `ConnectionError` (so `except ConnectionError:` catches it whichever of the two names is in scope)."""
 
     default_code = "CONNECTION_ERROR"
 
@@ -129,8 +131,9 @@ class ConnectionError(MuxiError, httpx.TransportError):
         self._request = request
 
 
-class TimeoutError(ConnectionError, httpx.TimeoutException):
-    """A connect, read, write or pool timeout fired (see `timeout_ms`)."""
+class TimeoutError(ConnectionError, httpx.TimeoutException, builtins.TimeoutError):
+    """A connect, read, write or pool timeout fired (see `timeout_ms`). Also an `httpx.TimeoutException` and
+    the builtin `TimeoutError` (so a plain `except TimeoutError:` catches it)."""
 
     default_code = "TIMEOUT"
 
@@ -144,6 +147,20 @@ class StreamError(MuxiError):
         super().__init__(message, **kwargs)
         self.received_text = received_text
         self.events_received = events_received
+
+
+class FormationOperationError(StreamError):
+    """A deploy, update, start, restart or rollback stream reported failure (`event: error`).
+
+    `code` is the server's error type (e.g. `HealthCheckFailed`), `stage` where it failed, `details` the
+    frame's data. For an update, the previous version keeps running.
+    """
+
+    default_code = "FORMATION_OPERATION_FAILED"
+
+    def __init__(self, message: str, *, stage: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.stage = stage
 
 
 class StreamInterruptedError(ConnectionError):
