@@ -78,18 +78,26 @@ AUDIO_STREAM = Operation(
 )
 
 
-class ChatOptions(RequestOptions, total=False):
-    """Optional fields of every chat call."""
+class AudioChatOptions(RequestOptions, total=False):
+    """Optional fields of a voice-note call (`audio`, `audio_stream`): only what `/v1/audiochat` reads.
+
+    No idempotency key: the runtime does not deduplicate `/audiochat`, so promising replay would be a lie.
+    """
 
     user_id: str | None
     """The end user (sent as `X-Muxi-User-ID`); defaults to `Muxi(user_id=...)`."""
     session_id: str | None
     """Continue this conversation; omitted, the formation starts a new session."""
-    group_id: str | None
     agent_id: str | None
     """Route to this agent instead of letting the overlord choose."""
     request_id: str | None
     """Your id for this request (else the server makes one)."""
+
+
+class ChatOptions(AudioChatOptions, total=False):
+    """Optional fields of every text chat call (`send`, `stream`, `submit`)."""
+
+    group_id: str | None
     files: Sequence[Any] | None
     """Attachments: paths, bytes, binary file objects, or `{"filename", "content", "content_type"}` dicts."""
     webhook_url: str | None
@@ -103,9 +111,9 @@ class ChatOptions(RequestOptions, total=False):
     """Your own `X-Muxi-Idempotency-Key` (else a fresh one per call, reused by its retries)."""
 
 
-_FIELDS = frozenset(ChatOptions.__annotations__) - frozenset(RequestOptions.__annotations__)
-# No idempotency key: the runtime does not deduplicate /audiochat, so promising replay would be a lie.
-_AUDIO_FIELDS = frozenset({"user_id", "session_id", "agent_id", "request_id"})
+_REQUEST_OPTIONS = frozenset(RequestOptions.__annotations__)
+_FIELDS = frozenset(ChatOptions.__annotations__) - _REQUEST_OPTIONS
+_AUDIO_FIELDS = frozenset(AudioChatOptions.__annotations__) - _REQUEST_OPTIONS
 
 
 def _chat_call(
@@ -173,14 +181,14 @@ class Chat(BaseSDK):
             raise InvalidInputError("submit() needs webhook_url=, an http(s) URL the result is delivered to")
         return Call(SUBMIT, *_chat_call(SUBMIT, dict(options), message=message, mode="async"))
 
-    def _audio(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatResponse]:
+    def _audio(self, *, file: Any, **options: Unpack[AudioChatOptions]) -> Call[ChatResponse]:
         """Send a voice note (a path, bytes, binary file object or file dict; `audio/*` only) and get the reply.
 
         The file is base64-encoded into the JSON body while it is sent, never read into memory whole.
         """
         return Call(AUDIO, *_chat_call(AUDIO, dict(options), audio=file))
 
-    def _audio_stream(self, *, file: Any, **options: Unpack[ChatOptions]) -> StreamCall[ChatStream, ChatStreamAsync]:
+    def _audio_stream(self, *, file: Any, **options: Unpack[AudioChatOptions]) -> StreamCall[ChatStream, ChatStreamAsync]:
         """Send a voice note and stream the reply as typed events (like `stream`)."""
         req, opts = _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True)
         return StreamCall(AUDIO_STREAM, req, opts, stream=_open_chat_stream)
