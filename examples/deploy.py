@@ -58,10 +58,10 @@ def deploy(m: Muxi, formation_id: str) -> None:
     try:
         if formation_id in existing:
             print(f"Updating {formation_id} from {FORMATION_DIR.name}/ ...")
-            stream = m.formations.update_stream(formation_id=formation_id, bundle=FORMATION_DIR)
+            stream = m.formations.stream_update(formation_id=formation_id, bundle=FORMATION_DIR)
         else:
             print(f"Deploying {formation_id} from {FORMATION_DIR.name}/ ...")
-            stream = m.formations.deploy_stream(bundle=FORMATION_DIR)
+            stream = m.formations.stream_deploy(bundle=FORMATION_DIR)
         with stream as events:
             for event in events:
                 show(event)
@@ -86,9 +86,9 @@ def report(m: Muxi, formation_id: str, delete: bool) -> None:
 
 async def deploy_async(m: Muxi, formation_id: str, delete: bool) -> None:
     if formation_id in (await m.formations.list_async()).ids():
-        opened = m.formations.update_stream_async(formation_id=formation_id, bundle=FORMATION_DIR)
+        opened = m.formations.stream_update_async(formation_id=formation_id, bundle=FORMATION_DIR)
     else:
-        opened = m.formations.deploy_stream_async(bundle=FORMATION_DIR)
+        opened = m.formations.stream_deploy_async(bundle=FORMATION_DIR)
     try:
         async with opened as events:
             async for event in events:

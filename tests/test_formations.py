@@ -313,7 +313,7 @@ def test_logs(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
 def test_follow_logs(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "followed"))
     append_log(muxi_fake.state, "followed", "old line")
-    with m.formations.follow_logs(formation_id="followed") as events:
+    with m.formations.stream_logs(formation_id="followed") as events:
         first = next(events)
         assert isinstance(first, LogConnectedEvent) and first.formation_id == "followed"
         append_log(muxi_fake.state, "followed", "new line")
@@ -324,12 +324,12 @@ def test_follow_logs(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     follow = [r for r in muxi_fake.state.requests if r.path == "/rpc/formations/followed/logs"][-1]
     assert follow.headers["accept"] == "text/event-stream"
     with pytest.raises(InvalidInputError):
-        m.formations.follow_logs(formation_id="followed", stream="all")  # type: ignore[arg-type]
+        m.formations.stream_logs(formation_id="followed", stream="all")  # type: ignore[arg-type]
 
 
 def test_follow_logs_stderr_and_ends_on_delete(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "err"))
-    with m.formations.follow_logs(formation_id="err", stream="stderr") as events:
+    with m.formations.stream_logs(formation_id="err", stream="stderr") as events:
         assert next(events).type == "connected"
         append_log(muxi_fake.state, "err", "out line")
         append_log(muxi_fake.state, "err", "err line", stream="stderr")
@@ -343,7 +343,7 @@ def test_follow_logs_stderr_and_ends_on_delete(m: Muxi, muxi_fake: FakeMuxi, tmp
 
 
 def test_deploy_stream(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
-    with m.formations.deploy_stream(bundle=make_dir(tmp_path, "streamed")) as events:
+    with m.formations.stream_deploy(bundle=make_dir(tmp_path, "streamed")) as events:
         assert isinstance(events, LifecycleStream)
         seen = list(events)
     stages = [e.stage for e in seen if isinstance(e, ProgressEvent)]
@@ -359,23 +359,23 @@ def test_deploy_stream(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
 
 def test_lifecycle_streams(m: Muxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "cycle", "1.0.0"))
-    with m.formations.update_stream(formation_id="cycle", bundle=make_dir(tmp_path, "cycle", "2.0.0")) as events:
+    with m.formations.stream_update(formation_id="cycle", bundle=make_dir(tmp_path, "cycle", "2.0.0")) as events:
         done = events.result()
     assert (done.previous_version, done.new_version) == (1, 2)
     assert [e.stage for e in events.progress_events][-1] == "stopping_old"
-    with m.formations.restart_stream(formation_id="cycle") as events:
+    with m.formations.stream_restart(formation_id="cycle") as events:
         assert events.result().restart_count == 1
-    with m.formations.rollback_stream(formation_id="cycle") as events:
+    with m.formations.stream_rollback(formation_id="cycle") as events:
         assert events.result().new_version == 1
         assert "spawning_previous" in [e.stage for e in events.progress_events]
     m.formations.stop(formation_id="cycle")
-    with m.formations.start_stream(formation_id="cycle") as events:
+    with m.formations.stream_start(formation_id="cycle") as events:
         assert events.result().status == "running"
 
 
 def test_stream_error_frame_raises_typed_error(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     fail_next_operation(muxi_fake.state, stage="spawning")
-    with m.formations.deploy_stream(bundle=make_dir(tmp_path, "doomed")) as events:
+    with m.formations.stream_deploy(bundle=make_dir(tmp_path, "doomed")) as events:
         with pytest.raises(FormationOperationError) as info:
             for _ in events:
                 pass
@@ -393,16 +393,16 @@ def test_stream_errors_before_the_upload_are_json(m: Muxi, tmp_path: Path) -> No
     d = make_dir(tmp_path, "exists")
     m.formations.deploy(bundle=d)
     with pytest.raises(ConflictError):
-        m.formations.deploy_stream(bundle=d)
+        m.formations.stream_deploy(bundle=d)
     with pytest.raises(ValidationError, match="No previous version"):
-        m.formations.rollback_stream(formation_id="exists")
+        m.formations.stream_rollback(formation_id="exists")
     with pytest.raises(NotFoundError):
-        m.formations.start_stream(formation_id="ghost")
+        m.formations.stream_start(formation_id="ghost")
 
 
 def test_bundle_errors_after_the_upload_are_error_frames(m: Muxi, tmp_path: Path) -> None:
     tarball = make_tarball(tmp_path, "declared").read_bytes()
-    with m.formations.deploy_stream(bundle=OneWay(tarball), formation_id="mismatch") as events:
+    with m.formations.stream_deploy(bundle=OneWay(tarball), formation_id="mismatch") as events:
         with pytest.raises(FormationOperationError, match="Formation ID mismatch") as info:
             events.result()
     assert info.value.code == "IDMismatch" and info.value.stage == "validating"
@@ -426,7 +426,7 @@ def test_decoders_keep_unknown_frames() -> None:
 def test_result_without_complete_raises(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "cut"))
     muxi_fake.faults.fail_next(1, 200, body="event: progress\ndata: {}\n\n", content_type="text/event-stream")
-    with m.formations.restart_stream(formation_id="cut") as events, pytest.raises(StreamError, match="without"):
+    with m.formations.stream_restart(formation_id="cut") as events, pytest.raises(StreamError, match="without"):
         events.result()
 
 
@@ -458,24 +458,24 @@ async def test_async_twins(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
 
 async def test_async_streams(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     async with muxi_fake.client(server_url=muxi_fake.url) as m:
-        async with m.formations.deploy_stream_async(bundle=make_dir(tmp_path, "s1", "1.0.0")) as events:
+        async with m.formations.stream_deploy_async(bundle=make_dir(tmp_path, "s1", "1.0.0")) as events:
             seen = [e async for e in events]
         assert isinstance(seen[-1], CompleteEvent) and seen[0].stage == "extracting"  # type: ignore[union-attr]
-        stream = await m.formations.update_stream_async(formation_id="s1", bundle=make_dir(tmp_path, "s1", "2.0.0"))
+        stream = await m.formations.stream_update_async(formation_id="s1", bundle=make_dir(tmp_path, "s1", "2.0.0"))
         assert (await stream.result()).new_version == 2
-        async with m.formations.restart_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_restart_async(formation_id="s1") as events:
             assert (await events.result()).restart_count == 1
-        async with m.formations.rollback_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_rollback_async(formation_id="s1") as events:
             assert (await events.result()).new_version == 1
         await m.formations.stop_async(formation_id="s1")
-        async with m.formations.start_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_start_async(formation_id="s1") as events:
             assert (await events.result()).status == "running"
         fail_next_operation(muxi_fake.state, stage="health_check", error="HealthCheckFailed")
-        async with m.formations.restart_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_restart_async(formation_id="s1") as events:
             with pytest.raises(FormationOperationError) as info:
                 await events.result()
         assert info.value.stage == "spawning"  # restart has no health_check stage: fails at its last
-        async with m.formations.follow_logs_async(formation_id="s1") as logs:
+        async with m.formations.stream_logs_async(formation_id="s1") as logs:
             assert isinstance(await logs.__anext__(), LogConnectedEvent)
             append_log(muxi_fake.state, "s1", "async line")
             line = await logs.__anext__()

@@ -18,6 +18,7 @@ from ._core.request import (
     call_options,
     sync_op,
 )
+from ._core.resources import renamed
 from ._streams.chat import ChatStream, ChatStreamAsync, decode_chat_event
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import file_source, json_body
@@ -188,7 +189,9 @@ class Chat(BaseSDK):
         """
         return Call(AUDIO, *_chat_call(AUDIO, dict(options), audio=file))
 
-    def _audio_stream(self, *, file: Any, **options: Unpack[AudioChatOptions]) -> StreamCall[ChatStream, ChatStreamAsync]:
+    def _stream_audio(
+        self, *, file: Any, **options: Unpack[AudioChatOptions]
+    ) -> StreamCall[ChatStream, ChatStreamAsync]:
         """Send a voice note and stream the reply as typed events (like `stream`)."""
         req, opts = _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True)
         return StreamCall(AUDIO_STREAM, req, opts, stream=_open_chat_stream)
@@ -201,5 +204,9 @@ class Chat(BaseSDK):
     submit_async = async_op(_submit)
     audio = sync_op(_audio)
     audio_async = async_op(_audio)
-    audio_stream = sync_op(_audio_stream)
-    audio_stream_async = async_stream_op(_audio_stream)
+    stream_audio = sync_op(_stream_audio)
+    stream_audio_async = async_stream_op(_stream_audio)
+
+    # deprecated names (one release): streams are `stream_<what>`
+    audio_stream = renamed("stream_audio", stream_audio)
+    audio_stream_async = renamed("stream_audio_async", stream_audio_async)

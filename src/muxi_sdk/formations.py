@@ -2,7 +2,7 @@
 
 Deploy and update upload a gzipped tarball (`Content-Type: application/gzip`) streamed from disk: pass a
 `.tar.gz` path, its bytes, a binary file object, or a formation directory (packed into a temporary
-`.tar.gz` first). The `*_stream` variants send `Accept: text/event-stream` and yield typed progress events;
+`.tar.gz` first). The `stream_*` variants send `Accept: text/event-stream` and yield typed progress events;
 an `event: error` frame raises `FormationOperationError`. Signing and retries: see `muxi_sdk.server`.
 """
 
@@ -28,6 +28,7 @@ from ._core.request import (
     require_id,
     sync_op,
 )
+from ._core.resources import renamed
 from ._streams.eventstream import EventStream, EventStreamAsync
 from ._utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
@@ -302,7 +303,7 @@ class Formations(BaseSDK):
         req, opts = self._deploy_request(bundle, formation_id, version, options)
         return Call(DEPLOY, req, opts, post=_released(req.body))
 
-    def _deploy_stream(
+    def _stream_deploy(
         self,
         *,
         bundle: BundleSource,
@@ -342,7 +343,7 @@ class Formations(BaseSDK):
         req, opts = self._update_request(formation_id, bundle, version, options)
         return Call(UPDATE, req, opts, post=_released(req.body))
 
-    def _update_stream(
+    def _stream_update(
         self,
         *,
         formation_id: str,
@@ -359,7 +360,7 @@ class Formations(BaseSDK):
         """`POST /rpc/formations/{id}/start`: start a stopped formation. 409 `ConflictError` if it runs."""
         return Call(START, _path(formation_id), call_options(options))
 
-    def _start_stream(
+    def _stream_start(
         self, *, formation_id: str, **options: Unpack[RequestOptions]
     ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`start`, streaming its progress."""
@@ -373,7 +374,7 @@ class Formations(BaseSDK):
         """`POST /rpc/formations/{id}/restart`: stop and start again (`restart_count` goes up)."""
         return Call(RESTART, _path(formation_id), call_options(options))
 
-    def _restart_stream(
+    def _stream_restart(
         self, *, formation_id: str, **options: Unpack[RequestOptions]
     ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`restart`, streaming its progress (stages `stopping`, `spawning`)."""
@@ -386,7 +387,7 @@ class Formations(BaseSDK):
         """
         return Call(ROLLBACK, _path(formation_id), call_options(options))
 
-    def _rollback_stream(
+    def _stream_rollback(
         self, *, formation_id: str, **options: Unpack[RequestOptions]
     ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
         """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...)."""
@@ -419,7 +420,7 @@ class Formations(BaseSDK):
         req = RequestInput(path_params=_ids(formation_id), query={"lines": check_lines(lines), "stream": stream})
         return Call(LOGS, req, call_options(options))
 
-    def _follow_logs(
+    def _stream_logs(
         self,
         *,
         formation_id: str,
@@ -443,34 +444,48 @@ class Formations(BaseSDK):
     get_async = async_op(_get)
     deploy = sync_op(_deploy)
     deploy_async = async_op(_deploy)
-    deploy_stream = sync_op(_deploy_stream)
-    deploy_stream_async = async_stream_op(_deploy_stream)
+    stream_deploy = sync_op(_stream_deploy)
+    stream_deploy_async = async_stream_op(_stream_deploy)
     update = sync_op(_update)
     update_async = async_op(_update)
-    update_stream = sync_op(_update_stream)
-    update_stream_async = async_stream_op(_update_stream)
+    stream_update = sync_op(_stream_update)
+    stream_update_async = async_stream_op(_stream_update)
     start = sync_op(_start)
     start_async = async_op(_start)
-    start_stream = sync_op(_start_stream)
-    start_stream_async = async_stream_op(_start_stream)
+    stream_start = sync_op(_stream_start)
+    stream_start_async = async_stream_op(_stream_start)
     stop = sync_op(_stop)
     stop_async = async_op(_stop)
     restart = sync_op(_restart)
     restart_async = async_op(_restart)
-    restart_stream = sync_op(_restart_stream)
-    restart_stream_async = async_stream_op(_restart_stream)
+    stream_restart = sync_op(_stream_restart)
+    stream_restart_async = async_stream_op(_stream_restart)
     rollback = sync_op(_rollback)
     rollback_async = async_op(_rollback)
-    rollback_stream = sync_op(_rollback_stream)
-    rollback_stream_async = async_stream_op(_rollback_stream)
+    stream_rollback = sync_op(_stream_rollback)
+    stream_rollback_async = async_stream_op(_stream_rollback)
     cancel_update = sync_op(_cancel_update)
     cancel_update_async = async_op(_cancel_update)
     delete = sync_op(_delete)
     delete_async = async_op(_delete)
     logs = sync_op(_logs)
     logs_async = async_op(_logs)
-    follow_logs = sync_op(_follow_logs)
-    follow_logs_async = async_stream_op(_follow_logs)
+    stream_logs = sync_op(_stream_logs)
+    stream_logs_async = async_stream_op(_stream_logs)
+
+    # deprecated names (one release): streams are `stream_<what>`
+    deploy_stream = renamed("stream_deploy", stream_deploy)
+    deploy_stream_async = renamed("stream_deploy_async", stream_deploy_async)
+    update_stream = renamed("stream_update", stream_update)
+    update_stream_async = renamed("stream_update_async", stream_update_async)
+    start_stream = renamed("stream_start", stream_start)
+    start_stream_async = renamed("stream_start_async", stream_start_async)
+    restart_stream = renamed("stream_restart", stream_restart)
+    restart_stream_async = renamed("stream_restart_async", stream_restart_async)
+    rollback_stream = renamed("stream_rollback", stream_rollback)
+    rollback_stream_async = renamed("stream_rollback_async", stream_rollback_async)
+    follow_logs = renamed("stream_logs", stream_logs)
+    follow_logs_async = renamed("stream_logs_async", stream_logs_async)
 
 
 def _ids(formation_id: str) -> dict[str, str]:

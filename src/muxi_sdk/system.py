@@ -15,6 +15,7 @@ from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from ._core.resources import nested, renamed
 from ._streams.eventstream import EventStream, EventStreamAsync
 from .errors import InvalidInputError, StreamError
 from .models.chat import UnknownEvent
@@ -122,8 +123,31 @@ def _audit_query(limit: Any, action: Any, resource_type: Any, since: Any) -> dic
 # ------------------------------------------------------------------------------------------ the resource
 
 
+class Sops(BaseSDK):
+    """The formation's standard operating procedures (`m.system.sops`; client key). Read-only."""
+
+    def _list(self: BaseSDK, **options: Unpack[RequestOptions]) -> Call[SopList]:
+        """The formation's standard operating procedures (client key): iterate it, or read `.sops` and `.count`.
+        SOPs are read-only over the API."""
+        return Call(LIST_SOPS, RequestInput(), call_options(options))
+
+    def _get(self: BaseSDK, *, name: str, **options: Unpack[RequestOptions]) -> Call[Sop]:
+        """One SOP with its markdown content and metadata (client key). `NotFoundError` (`SOP_NOT_FOUND`) if
+        there is none; names are letters, digits, `-` and `_` (checked before sending)."""
+        if not isinstance(name, str) or not name or not set(name) <= _SOP_NAME:
+            raise InvalidInputError(f"invalid SOP name {name!r}: use only letters, digits, '-' and '_'")
+        return Call(GET_SOP, RequestInput(path_params={"sop_name": name}), call_options(options))
+
+    list = sync_op(_list)
+    list_async = async_op(_list)
+    get = sync_op(_get)
+    get_async = async_op(_get)
+
+
 class System(BaseSDK):
-    """Formation-wide information and administration."""
+    """Formation-wide information and administration; the SOPs are the nested `m.system.sops`."""
+
+    sops = nested(Sops)
 
     def _health(self, **options: Unpack[RequestOptions]) -> Call[HealthStatus]:
         """`GET /v1/health`: is the formation up? Public: needs no key."""
@@ -168,20 +192,9 @@ class System(BaseSDK):
         """The formation's agent-to-agent (`a2a`) block as configured (empty when A2A is not set up)."""
         return Call(A2A_CONFIG, RequestInput(), call_options(options))
 
-    def _async_config(self, **options: Unpack[RequestOptions]) -> Call[AsyncConfig]:
+    def _background_config(self, **options: Unpack[RequestOptions]) -> Call[AsyncConfig]:
         """The formation's background-processing (`async`) block: threshold, webhook URL, retries."""
         return Call(ASYNC_CONFIG, RequestInput(), call_options(options))
-
-    def _list_sops(self, **options: Unpack[RequestOptions]) -> Call[SopList]:
-        """The formation's standard operating procedures (client key). SOPs are read-only over the API."""
-        return Call(LIST_SOPS, RequestInput(), call_options(options))
-
-    def _get_sop(self, *, name: str, **options: Unpack[RequestOptions]) -> Call[Sop]:
-        """One SOP with its markdown content and metadata (client key). `NotFoundError` (`SOP_NOT_FOUND`) if
-        there is none; names are letters, digits, `-` and `_` (checked before sending)."""
-        if not isinstance(name, str) or not name or not set(name) <= _SOP_NAME:
-            raise InvalidInputError(f"invalid SOP name {name!r}: use only letters, digits, '-' and '_'")
-        return Call(GET_SOP, RequestInput(path_params={"sop_name": name}), call_options(options))
 
     def _audit_log(
         self,
@@ -257,15 +270,19 @@ class System(BaseSDK):
     logging_destinations_async = async_op(_logging_destinations)
     a2a_config = sync_op(_a2a_config)
     a2a_config_async = async_op(_a2a_config)
-    async_config = sync_op(_async_config)
-    async_config_async = async_op(_async_config)
-    list_sops = sync_op(_list_sops)
-    list_sops_async = async_op(_list_sops)
-    get_sop = sync_op(_get_sop)
-    get_sop_async = async_op(_get_sop)
+    background_config = sync_op(_background_config)
+    background_config_async = async_op(_background_config)
     audit_log = sync_op(_audit_log)
     audit_log_async = async_op(_audit_log)
     clear_audit_log = sync_op(_clear_audit_log)
     clear_audit_log_async = async_op(_clear_audit_log)
     stream_logs = sync_op(_stream_logs)
     stream_logs_async = async_stream_op(_stream_logs)
+
+    # deprecated names (one release)
+    list_sops = renamed("sops.list", Sops.list)
+    list_sops_async = renamed("sops.list_async", Sops.list_async)
+    get_sop = renamed("sops.get", Sops.get)
+    get_sop_async = renamed("sops.get_async", Sops.get_async)
+    async_config = renamed("background_config", background_config)
+    async_config_async = renamed("background_config_async", background_config_async)

@@ -200,4 +200,4 @@ class LogLineEvent(BaseModel):
 
 
 LogEvent = Union[LogConnectedEvent, LogLineEvent, UnknownLifecycleEvent]
-"""What `follow_logs` yields."""
+"""What `stream_logs` yields."""
