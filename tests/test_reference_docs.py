@@ -66,8 +66,8 @@ def operations() -> dict[str, list[str]]:
     for resource, (module_name, class_name) in Muxi._sub_sdk_map.items():
         cls = getattr(importlib.import_module(module_name), class_name)
         names = public_methods(cls)
-        for prefix, nested in nested_resources(cls).items():
-            names += [f"{prefix}.{m}" for m in public_methods(nested)]
+        for prefix, child in nested_resources(cls).items():
+            names += [f"{prefix}.{m}" for m in public_methods(child)]
         out[resource] = names
     return out
 
