@@ -23,7 +23,7 @@ from muxi_sdk import Muxi
 from muxi_sdk._utils.bundles import read_manifest
 from muxi_sdk.errors import ConflictError
 from muxi_sdk.formations import FormationOperationError
-from muxi_sdk.models.formations import CompleteEvent, ProgressEvent
+from muxi_sdk.models.formations import CompleteEvent, LifecycleProgressEvent
 
 FORMATION_DIR = Path(__file__).resolve().parent / "formation"
 
@@ -44,7 +44,7 @@ def server_options() -> Iterator[dict[str, Any]]:
 
 
 def show(event: Any) -> None:
-    if isinstance(event, ProgressEvent):
+    if isinstance(event, LifecycleProgressEvent):
         pct = f"{event.progress:3.0f}%" if event.progress is not None else "    "
         print(f"  {pct} {event.stage}: {event.message}")
     elif isinstance(event, CompleteEvent):

@@ -33,9 +33,9 @@ from muxi_sdk.models.formations import (
     CompleteEvent,
     DeployResult,
     FormationList,
+    LifecycleProgressEvent,
     LogConnectedEvent,
     LogLineEvent,
-    ProgressEvent,
     UnknownLifecycleEvent,
 )
 from muxi_sdk.testing import FakeMuxi
@@ -346,9 +346,9 @@ def test_deploy_stream(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     with m.formations.stream_deploy(bundle=make_dir(tmp_path, "streamed")) as events:
         assert isinstance(events, LifecycleStream)
         seen = list(events)
-    stages = [e.stage for e in seen if isinstance(e, ProgressEvent)]
+    stages = [e.stage for e in seen if isinstance(e, LifecycleProgressEvent)]
     assert stages == ["extracting", "validating", "resolving_runtime", "spawning", "health_check"]
-    assert all(isinstance(e.progress, float) for e in seen if isinstance(e, ProgressEvent))
+    assert all(isinstance(e.progress, float) for e in seen if isinstance(e, LifecycleProgressEvent))
     complete = seen[-1]
     assert isinstance(complete, CompleteEvent) and complete.formation_id == "streamed" and complete.port
     assert events.complete == complete and len(events.progress_events) == 5
@@ -415,7 +415,7 @@ def test_decoders_keep_unknown_frames() -> None:
     progress = decode_lifecycle_event(
         ServerSentEvent(event="progress", data='{"stage": "pulling_runner", "message": "m", "attempt": 2}')
     )
-    assert isinstance(progress, ProgressEvent) and progress.additional_properties == {"attempt": 2}
+    assert isinstance(progress, LifecycleProgressEvent) and progress.additional_properties == {"attempt": 2}
     text = decode_log_event(ServerSentEvent(event="note", data="plain"))
     assert isinstance(text, UnknownLifecycleEvent) and text.data == "plain"
     with pytest.raises(FormationOperationError) as info:

@@ -40,13 +40,13 @@ from .models.formations import (
     DeployResult,
     Formation,
     FormationList,
+    FormationLogEvent,
     FormationLogs,
     LifecycleEvent,
+    LifecycleProgressEvent,
     LifecycleResult,
     LogConnectedEvent,
-    LogEvent,
     LogLineEvent,
-    ProgressEvent,
     RollbackResult,
     UnknownLifecycleEvent,
     UpdateResult,
@@ -157,7 +157,7 @@ def decode_lifecycle_event(sse: ServerSentEvent) -> LifecycleEvent | None:
     payload = _json(sse.data)
     fields = payload if isinstance(payload, dict) else {}
     if name == "progress":
-        return ProgressEvent.model_validate({**fields, "type": "progress"})
+        return LifecycleProgressEvent.model_validate({**fields, "type": "progress"})
     if name == "complete":
         return CompleteEvent.model_validate({**fields, "type": "complete"})
     if name == "error":
@@ -170,7 +170,7 @@ def decode_lifecycle_event(sse: ServerSentEvent) -> LifecycleEvent | None:
     return UnknownLifecycleEvent(type=name, event=name, data=payload)
 
 
-def decode_log_event(sse: ServerSentEvent) -> LogEvent | None:
+def decode_log_event(sse: ServerSentEvent) -> FormationLogEvent | None:
     """One frame of a log follow -> `LogConnectedEvent`, `LogLineEvent` or `UnknownLifecycleEvent`."""
     name = sse.event or "message"
     if not sse.data:
@@ -186,12 +186,12 @@ def decode_log_event(sse: ServerSentEvent) -> LogEvent | None:
 
 class _LifecycleMixin:
     complete: CompleteEvent | None = None
-    progress_events: list[ProgressEvent]
+    progress_events: list[LifecycleProgressEvent]
 
     def _note(self, event: LifecycleEvent) -> None:
         if isinstance(event, CompleteEvent):
             self.complete = event
-        elif isinstance(event, ProgressEvent):
+        elif isinstance(event, LifecycleProgressEvent):
             self.progress_events.append(event)
 
     def _finished(self) -> CompleteEvent:
@@ -237,7 +237,9 @@ def _open_lifecycle(body: Any) -> Any:
     return open_stream
 
 
-def _open_logs(start: StreamStart, is_async: bool) -> EventStream[LogEvent] | EventStreamAsync[LogEvent]:
+def _open_logs(
+    start: StreamStart, is_async: bool
+) -> EventStream[FormationLogEvent] | EventStreamAsync[FormationLogEvent]:
     if is_async:
         return EventStreamAsync(start.response, decode_log_event, meta=start.meta)
     return EventStream(start.response, decode_log_event, meta=start.meta)
@@ -311,7 +313,7 @@ class Formations(BaseSDK):
         version: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
-        """`deploy`, streaming its progress: yields `ProgressEvent`s, then a `CompleteEvent`.
+        """`deploy`, streaming its progress: yields `LifecycleProgressEvent`s, then a `CompleteEvent`.
 
         An `event: error` frame raises `FormationOperationError` (its `.stage` says where it failed).
         """
@@ -426,7 +428,7 @@ class Formations(BaseSDK):
         formation_id: str,
         stream: Literal["stdout", "stderr"] | None = None,
         **options: Unpack[RequestOptions],
-    ) -> StreamCall[EventStream[LogEvent], EventStreamAsync[LogEvent]]:
+    ) -> StreamCall[EventStream[FormationLogEvent], EventStreamAsync[FormationLogEvent]]:
         """`GET /rpc/formations/{id}/logs?follow=true`: new log lines as they are written (SSE).
 
         Yields a `LogConnectedEvent`, then a `LogLineEvent` per new line of stdout (or stderr with

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+import warnings
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from pydantic import Field
 
@@ -147,7 +148,7 @@ class FormationLogs(BaseModel):
 # `Accept: text/event-stream` on deploy, update, start, restart and rollback.
 
 
-class ProgressEvent(BaseModel):
+class LifecycleProgressEvent(BaseModel):
     """`event: progress`: a stage of the operation (`extracting`, `spawning`, `health_check`, ...)."""
 
     type: Literal["progress"] = "progress"
@@ -180,7 +181,7 @@ class UnknownLifecycleEvent(BaseModel):
     data: Any = None
 
 
-LifecycleEvent = Union[ProgressEvent, CompleteEvent, UnknownLifecycleEvent]
+LifecycleEvent = Union[LifecycleProgressEvent, CompleteEvent, UnknownLifecycleEvent]
 """What a lifecycle stream yields. An `event: error` frame raises `FormationOperationError` instead."""
 
 
@@ -199,5 +200,26 @@ class LogLineEvent(BaseModel):
     formation_id: str | None = None
 
 
-LogEvent = Union[LogConnectedEvent, LogLineEvent, UnknownLifecycleEvent]
+FormationLogEvent = Union[LogConnectedEvent, LogLineEvent, UnknownLifecycleEvent]
 """What `stream_logs` yields."""
+
+
+# Deprecated names (one release): they collided with `models.chat.ProgressEvent` and `models.system.LogEvent`,
+# so `from muxi_sdk.models import ProgressEvent` was the chat event and `isinstance` on a deploy event failed.
+_RENAMED = {"ProgressEvent": "LifecycleProgressEvent", "LogEvent": "FormationLogEvent"}
+
+if TYPE_CHECKING:
+    ProgressEvent = LifecycleProgressEvent
+    LogEvent = FormationLogEvent
+else:
+
+    def __getattr__(name: str) -> Any:
+        new = _RENAMED.get(name)
+        if new is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        warnings.warn(
+            f"muxi_sdk.models.formations.{name} is deprecated: use {new} (the old name goes in the next release)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
