@@ -23,12 +23,12 @@ from muxi_sdk.errors import (
     StreamError,
     ValidationError,
 )
-from muxi_sdk.formations import (
-    FormationOperationError,
-    LifecycleStream,
-    decode_lifecycle_event,
-    decode_log_event,
-)
+from muxi_sdk import LifecycleStream
+
+# The frame decoders are internal; their unit tests reach them where they live.
+from muxi_sdk._streams.lifecycle import decode_formation_log_event as decode_log_event
+from muxi_sdk._streams.lifecycle import decode_lifecycle_event
+from muxi_sdk.errors import FormationOperationError
 from muxi_sdk.models.formations import (
     CompleteEvent,
     DeployResult,

@@ -339,7 +339,7 @@ def test_stream_logs_error_frame_raises(m: Muxi, muxi_fake: FakeMuxi) -> None:
 def test_stream_logs_unknown_frames_are_kept() -> None:
     from httpx_sse import ServerSentEvent
 
-    from muxi_sdk.system import decode_log_event
+    from muxi_sdk._streams.logs import decode_log_event  # internal: the decoder's unit test
 
     event = decode_log_event(ServerSentEvent(event="metrics", data='{"cpu": 3}'))
     assert isinstance(event, UnknownEvent) and event.event == "metrics" and event.data == {"cpu": 3}

@@ -8,12 +8,10 @@ an `event: error` frame raises `FormationOperationError`. Signing and retries: s
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import IO, Any, Literal, Union
 
-from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput, StreamCall
@@ -30,25 +28,25 @@ from ._core.request import (
 )
 from ._core.resources import renamed
 from ._streams.eventstream import EventStream, EventStreamAsync
+from ._streams.lifecycle import (
+    LifecycleStream,
+    LifecycleStreamAsync,
+    decode_formation_log_event,
+    decode_lifecycle_event,
+)
 from ._utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
-from .errors import FormationOperationError, InvalidInputError, StreamError
+from .errors import InvalidInputError
 from .models.formations import (
     CancelUpdateResult,
-    CompleteEvent,
     DeleteResult,
     DeployResult,
     Formation,
     FormationList,
     FormationLogEvent,
     FormationLogs,
-    LifecycleEvent,
-    LifecycleProgressEvent,
     LifecycleResult,
-    LogConnectedEvent,
-    LogLineEvent,
     RollbackResult,
-    UnknownLifecycleEvent,
     UpdateResult,
 )
 from .server import check_lines
@@ -142,92 +140,6 @@ def _release(body: Any) -> None:
 # -------------------------------------------------------------------------------------------- streams
 
 
-def _json(data: str) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return data
-
-
-def decode_lifecycle_event(sse: ServerSentEvent) -> LifecycleEvent | None:
-    """One frame of a deploy/update/start/restart/rollback stream -> a typed event (or an error raised)."""
-    name = sse.event or "message"
-    if not sse.data:
-        return None
-    payload = _json(sse.data)
-    fields = payload if isinstance(payload, dict) else {}
-    if name == "progress":
-        return LifecycleProgressEvent.model_validate({**fields, "type": "progress"})
-    if name == "complete":
-        return CompleteEvent.model_validate({**fields, "type": "complete"})
-    if name == "error":
-        message = str(fields.get("message") or fields.get("error") or payload or "formation operation failed")
-        code = fields.get("error")
-        stage = fields.get("stage")
-        raise FormationOperationError(
-            message, code=str(code) if code else None, stage=str(stage) if stage else None, details=payload
-        )
-    return UnknownLifecycleEvent(type=name, event=name, data=payload)
-
-
-def decode_log_event(sse: ServerSentEvent) -> FormationLogEvent | None:
-    """One frame of a log follow -> `LogConnectedEvent`, `LogLineEvent` or `UnknownLifecycleEvent`."""
-    name = sse.event or "message"
-    if not sse.data:
-        return None
-    payload = _json(sse.data)
-    fields = payload if isinstance(payload, dict) else {}
-    if name == "connected":
-        return LogConnectedEvent.model_validate({**fields, "type": "connected"})
-    if name == "log":
-        return LogLineEvent.model_validate({**fields, "type": "log"})
-    return UnknownLifecycleEvent(type=name, event=name, data=payload)
-
-
-class _LifecycleMixin:
-    complete: CompleteEvent | None = None
-    progress_events: list[LifecycleProgressEvent]
-
-    def _note(self, event: LifecycleEvent) -> None:
-        if isinstance(event, CompleteEvent):
-            self.complete = event
-        elif isinstance(event, LifecycleProgressEvent):
-            self.progress_events.append(event)
-
-    def _finished(self) -> CompleteEvent:
-        if self.complete is None:
-            raise StreamError("the stream ended without a `complete` event", code="STREAM_INCOMPLETE")
-        return self.complete
-
-
-class LifecycleStream(_LifecycleMixin, EventStream[LifecycleEvent]):
-    """Progress of a deploy, update, start, restart or rollback. Iterate it inside `with`, or call
-    `.result()` to wait for the `complete` event. `.progress_events` keeps the progress seen so far."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.progress_events = []
-        super().__init__(*args, observe=self._note, **kwargs)
-
-    def result(self) -> CompleteEvent:
-        """Consume the rest of the stream and return its `complete` event."""
-        for _ in self:
-            pass
-        return self._finished()
-
-
-class LifecycleStreamAsync(_LifecycleMixin, EventStreamAsync[LifecycleEvent]):
-    """Async `LifecycleStream`: `async for` events, or `await .result()`."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.progress_events = []
-        super().__init__(*args, observe=self._note, **kwargs)
-
-    async def result(self) -> CompleteEvent:
-        async for _ in self:
-            pass
-        return self._finished()
-
-
 def _open_lifecycle(body: Any) -> Any:
     def open_stream(start: StreamStart, is_async: bool) -> LifecycleStream | LifecycleStreamAsync:
         _release(body)  # the upload is complete once the response has begun
@@ -241,8 +153,8 @@ def _open_logs(
     start: StreamStart, is_async: bool
 ) -> EventStream[FormationLogEvent] | EventStreamAsync[FormationLogEvent]:
     if is_async:
-        return EventStreamAsync(start.response, decode_log_event, meta=start.meta)
-    return EventStream(start.response, decode_log_event, meta=start.meta)
+        return EventStreamAsync(start.response, decode_formation_log_event, meta=start.meta)
+    return EventStream(start.response, decode_formation_log_event, meta=start.meta)
 
 
 def _released(body: Any) -> Any:

@@ -6,19 +6,16 @@ views are read-only: the formation changes its configuration by being redeployed
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
 from ._core.resources import nested, renamed
-from ._streams.eventstream import EventStream, EventStreamAsync
-from .errors import InvalidInputError, StreamError
-from .models.chat import UnknownEvent
+from ._streams.logs import LogStream, LogStreamAsync, decode_log_event
+from .errors import InvalidInputError
 from .models.system import (
     A2AConfig,
     AsyncConfig,
@@ -29,10 +26,8 @@ from .models.system import (
     FormationStatus,
     HealthStatus,
     LLMSettings,
-    LogEvent,
     LoggingConfig,
     LoggingDestinations,
-    LogStreamEvent,
     OverlordConfig,
     OverlordSoul,
     Sop,
@@ -72,37 +67,6 @@ _SOP_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
 
 
 # ------------------------------------------------------------------------------------------ log stream
-
-
-def decode_log_event(sse: ServerSentEvent) -> LogStreamEvent | None:
-    """One SSE frame of `/v1/logs` -> a `LogEvent` (`event: log`), a `StreamError` (`event: error`), or an
-    `UnknownEvent` for frames this SDK version does not know (kept, never a crash mid-stream)."""
-    if not sse.data:
-        return None
-    name = sse.event or "message"
-    try:
-        payload: Any = json.loads(sse.data)
-    except ValueError:
-        payload = sse.data
-    if name == "error":
-        message = payload.get("message") if isinstance(payload, dict) else payload
-        raise StreamError(str(message or "log stream error"), details=payload)
-    if name == "log" and isinstance(payload, dict):
-        try:
-            return LogEvent.model_validate(payload)
-        except ValueError:  # pydantic.ValidationError: an unexpected shape is kept, not fatal
-            pass
-    return UnknownEvent(type=name, event=name, data=payload)
-
-
-class LogStream(EventStream[LogStreamEvent]):
-    """Live formation logs: `with m.system.stream_logs(level="info") as logs: for event in logs: ...`.
-
-    The server keeps the stream open until you leave the `with` block (or `break` out of it)."""
-
-
-class LogStreamAsync(EventStreamAsync[LogStreamEvent]):
-    """Live formation logs: `async with m.system.stream_logs_async(level="info") as logs: async for ...`."""
 
 
 def _open_log_stream(start: StreamStart, is_async: bool) -> LogStream | LogStreamAsync:
