@@ -21,8 +21,7 @@ from typing import Any
 
 from muxi_sdk import Muxi
 from muxi_sdk._utils.bundles import read_manifest
-from muxi_sdk.errors import ConflictError
-from muxi_sdk.formations import FormationOperationError
+from muxi_sdk.errors import ConflictError, FormationOperationError
 from muxi_sdk.models.formations import CompleteEvent, LifecycleProgressEvent
 
 FORMATION_DIR = Path(__file__).resolve().parent / "formation"

@@ -36,7 +36,10 @@ from ._streams.lifecycle import (
 )
 from ._utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
-from .errors import InvalidInputError
+from .errors import (
+    FormationOperationError,  # noqa: F401 (its home before errors/; users import it here)
+    InvalidInputError,
+)
 from .models.formations import (
     CancelUpdateResult,
     DeleteResult,
