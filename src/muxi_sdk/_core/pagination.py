@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ..errors import InvalidInputError, ResponseValidationError
 from ..types.basemodel import BaseModel
 from .operation import Call, Operation, PageCall, RequestInput
+from .request import type_adapter
 
 if TYPE_CHECKING:
     from ..models.shared import ResponseMeta
@@ -149,8 +150,6 @@ def _page_call(cursor: _Cursor) -> PageCall[Any]:
 
 
 def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any] | AsyncPage[Any]:
-    from .request import type_adapter
-
     spec = cursor.spec
     data = dict(result.__pydantic_extra__ or {})
     meta = result.response_meta

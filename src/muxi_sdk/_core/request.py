@@ -37,6 +37,7 @@ from .auth import (
 )
 from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
 from .retries import RetryConfig, RetryState
+from .urls import formation_base
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -116,7 +117,7 @@ def _parsed_url(url: str) -> httpx.URL:
 
 @functools.cache
 def type_adapter(tp: Any) -> TypeAdapter[Any]:
-    from pydantic import TypeAdapter
+    from pydantic import TypeAdapter  # here: `import muxi_sdk` does not load pydantic
 
     return TypeAdapter(tp)
 
@@ -193,8 +194,6 @@ class BaseSDK:
         if op.api == "server":
             return (server_url or cfg.server_api_url()).rstrip("/")
         if server_url:
-            from ..sdkconfiguration import formation_base
-
             return formation_base(server_url)
         return cfg.formation_url()
 
