@@ -12,23 +12,22 @@ from typing import Any
 import pytest
 from httpx_sse import ServerSentEvent
 
-from muxi_sdk import Muxi
+from muxi_sdk import LifecycleStream, Muxi
+
+# The frame decoders are internal; their unit tests reach them where they live.
+from muxi_sdk._streams.lifecycle import decode_formation_log_event as decode_log_event
+from muxi_sdk._streams.lifecycle import decode_lifecycle_event
 from muxi_sdk._utils.bundles import pack_directory, parse_manifest
 from muxi_sdk._utils.serializers import RawBody, raw_body
 from muxi_sdk.errors import (
     AuthenticationError,
     ConflictError,
+    FormationOperationError,
     InvalidInputError,
     NotFoundError,
     StreamError,
     ValidationError,
 )
-from muxi_sdk import LifecycleStream
-
-# The frame decoders are internal; their unit tests reach them where they live.
-from muxi_sdk._streams.lifecycle import decode_formation_log_event as decode_log_event
-from muxi_sdk._streams.lifecycle import decode_lifecycle_event
-from muxi_sdk.errors import FormationOperationError
 from muxi_sdk.models.formations import (
     CompleteEvent,
     DeployResult,

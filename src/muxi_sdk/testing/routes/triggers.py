@@ -21,7 +21,7 @@ from ..auth import require, user_id
 from ..envelope import APIError, envelope, nanoid, ok, validation_error
 from ..idempotency import idempotent
 from ..state import FakeState
-from .chat import async_payload, record_turn, read_json
+from .chat import async_payload, read_json, record_turn
 
 GITHUB_ISSUE = (
     "New GitHub issue #${{ data.issue.number }} in ${{ data.repository }}: ${{ data.issue.title }}\n"
