@@ -14,7 +14,7 @@ from httpx_sse import ServerSentEvent
 
 from muxi_sdk import LifecycleStream, Muxi
 
-# The frame decoders are internal; their unit tests reach them where they live.
+# internal: the frame decoders and the bundle helpers are unit-tested where they live
 from muxi_sdk._streams.lifecycle import decode_formation_log_event as decode_log_event
 from muxi_sdk._streams.lifecycle import decode_lifecycle_event
 from muxi_sdk._utils.bundles import pack_directory, parse_manifest

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from muxi_sdk import Muxi
+
+# internal: the coverage check walks every Operation the resources declare
 from muxi_sdk._core.operation import Operation
 from muxi_sdk._core.request import BaseSDK
 

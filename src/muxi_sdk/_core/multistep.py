@@ -74,7 +74,7 @@ def sync_steps(builder: Callable[Concatenate[SDK, P], Steps[R]]) -> Callable[Con
 
 def async_steps(
     builder: Callable[Concatenate[SDK, P], Steps[R]],
-) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, R]]:
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, R]]:
     """The `_async` twin of a multi-step operation."""
 
     @functools.wraps(builder)

@@ -599,11 +599,11 @@ def sync_op(builder: Callable[Concatenate[SDK, P], BaseCall]) -> Callable[Concat
 @overload
 def async_op(
     builder: Callable[Concatenate[SDK, P], PageCall[T]],
-) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, AsyncPage[T]]]: ...
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, AsyncPage[T]]]: ...
 @overload
 def async_op(
     builder: Callable[Concatenate[SDK, P], Call[R]],
-) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, R]]: ...
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, R]]: ...
 def async_op(
     builder: Callable[Concatenate[SDK, P], BaseCall],
 ) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, Any]]:
