@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-# The walk reads how resources are put together (BaseSDK, nested), which no public name exposes.
+# internal: the walk reads how resources are put together (BaseSDK, nested), which no public name exposes.
 from muxi_sdk._core.request import BaseSDK
 from muxi_sdk._core.resources import nested
 from muxi_sdk.sdk import Muxi
