@@ -72,32 +72,37 @@ class CallOptions:
     server_url: str | None = None
     timeout_ms: int | None = None
     http_headers: Mapping[str, str] | None = None
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    extra_body: Mapping[str, Any] | None = None
+    raw: bool = False  # `with_raw_response`: hand back the answer before parsing
 
 
+# The I/O the flow asks its drivers for (public within `_core`: tracing wraps the flow and reads them).
 @dataclass(frozen=True)
-class _Send:
+class Send:
     request: httpx.Request
     stream: bool
 
 
 @dataclass(frozen=True)
-class _ReadAndClose:
+class ReadAndClose:
     """Read an error body of a streamed response (for the error message), then release the connection."""
 
     response: httpx.Response
 
 
 @dataclass(frozen=True)
-class _Close:
+class Close:
     response: httpx.Response
 
 
 @dataclass(frozen=True)
-class _Sleep:
+class Sleep:
     seconds: float
 
 
-_Action = Union[_Send, _ReadAndClose, _Close, _Sleep]
+_Action = Union[Send, ReadAndClose, Close, Sleep]
 Flow = Generator[_Action, Any, T]
 
 
@@ -176,23 +181,44 @@ class BaseSDK:
 
     # ----------------------------------------------------------------- running a described call
     def _execute(self, call: BaseCall) -> Any:
-        result = _drive(self._flow(call.op, call.input, call.options, is_async=False), self.sdk_configuration)
+        cfg = self.sdk_configuration
+        flow = self._flow(call.op, call.input, call.options, is_async=False)
+        if cfg.tracing is not None:
+            flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
+        result = _drive(flow, cfg)
         if call.stream is not None:
-            return _owned(call.stream(result, False), self)
+            return _owned(self._watched(call.stream(result, False)), self)
         return call.post(result, False) if call.post is not None else result
 
     async def _execute_async(self, call: BaseCall) -> Any:
+        cfg = self.sdk_configuration
         flow = self._flow(call.op, call.input, call.options, is_async=True)
-        result = await _drive_async(flow, self.sdk_configuration)
+        if cfg.tracing is not None:
+            flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
+        result = await _drive_async(flow, cfg)
         if call.stream is not None:
-            return _owned(call.stream(result, True), self)
+            return _owned(self._watched(call.stream(result, True)), self)
         return call.post(result, True) if call.post is not None else result
+
+    def _watched(self, stream: Any) -> Any:
+        tracing = self.sdk_configuration.tracing
+        if tracing is not None:
+            tracing.watch(stream)
+        return stream
+
+    @property
+    def with_raw_response(self) -> Any:
+        """This resource's methods, each returning a `RawResponse` (status, headers, body; `.parse()`)."""
+        from .raw import RawResponseProxy
+
+        return RawResponseProxy(self)
 
     # ----------------------------------------------------------------- the shared flow
     def _base_url(self, op: Operation, server_url: str | None) -> str:
         cfg = self.sdk_configuration
         if op.api == "server":
-            return (server_url or cfg.server_api_url()).rstrip("/")
+            return (server_url or cfg.base_url_override or cfg.server_api_url()).rstrip("/")
+        server_url = server_url or cfg.base_url_override
         if server_url:
             return formation_base(server_url)
         return cfg.formation_url()
@@ -245,8 +271,12 @@ class BaseSDK:
                 headers["Content-Length"] = str(length)
         if req.headers:
             headers.update(req.headers)
+        if cfg.default_headers:
+            headers.update(cfg.default_headers)
         if opts.http_headers:
             headers.update(opts.http_headers)
+        if opts.extra_headers:
+            headers.update(opts.extra_headers)
         _check_header_values(headers)
         return headers
 
@@ -256,6 +286,8 @@ class BaseSDK:
             if ms <= 0:
                 raise errors.InvalidInputError("timeout_ms must be a positive number of milliseconds")
             return httpx.Timeout(ms / 1000.0)
+        if self.sdk_configuration.http_timeout is not None:
+            return self.sdk_configuration.http_timeout
         if op.timeout_ms and not client_supplied:
             return httpx.Timeout(op.timeout_ms / 1000.0, connect=5.0)
         # Never pass None: that would switch off an injected client's own timeout.
@@ -276,6 +308,16 @@ class BaseSDK:
         timeout = self._timeout(op, opts, supplied)
         retry_config = cfg.effective_retry_config(opts.retries)
         body = req.body
+        if opts.extra_query:
+            params.update((k, _query_value(v)) for k, v in opts.extra_query.items() if v is not None)
+        if opts.extra_body is not None:
+            from .extras import with_extra_body
+
+            body = with_extra_body(op.method, op.operation_id, body, opts.extra_body)
+            headers["Content-Type"] = body.content_type
+            headers.pop("Content-Length", None)
+            if body.content is None and body.length is not None:
+                headers["Content-Length"] = str(body.length)
         if body is not None and body.parts:  # files embedded in a JSON body (serializers is loaded already)
             from .._utils.serializers import check_upload_size
 
@@ -310,7 +352,7 @@ class BaseSDK:
             started = time.monotonic()
             if state:
                 state.attempts += 1
-            outcome = yield _Send(request, op.stream)
+            outcome = yield Send(request, op.stream)
             elapsed_ms = (time.monotonic() - started) * 1000.0
             if isinstance(outcome, Exception):
                 exc = outcome
@@ -327,7 +369,7 @@ class BaseSDK:
                         wait = state.delay(None, time.monotonic())
                         if wait is not None:
                             log.debug("retrying %s in %.2fs after %s", op.operation_id, wait, type(exc).__name__)
-                            yield _Sleep(wait)
+                            yield Sleep(wait)
                             continue
                     raise _transport_error(exc, request, state.attempts if state else 1) from exc
             response = outcome
@@ -339,11 +381,11 @@ class BaseSDK:
                     wait = state.delay(errors.parse_retry_after(response.headers), time.monotonic())
                     if wait is not None:
                         log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)
-                        yield _Close(response)
-                        yield _Sleep(wait)
+                        yield Close(response)
+                        yield Sleep(wait)
                         continue
                 if op.stream:
-                    yield _ReadAndClose(response)
+                    yield ReadAndClose(response)
                 error: Exception = errors.error_from_response(response, state.attempts if state else 1)
                 if ctx is not None:
                     _, hook_err = hooks.after_error(ctx, response, error)
@@ -354,7 +396,7 @@ class BaseSDK:
                     response = hooks.after_success(ctx, response)
                 except BaseException:
                     if op.stream:  # nobody else will ever close this open response
-                        yield _Close(response)
+                        yield Close(response)
                     raise
             attempts = state.attempts if state else 1
             if op.stream:
@@ -368,6 +410,10 @@ class BaseSDK:
                     http_response=response,
                 )
                 return StreamStart(response, meta)
+            if opts.raw:
+                from .raw import RawResponse
+
+                return RawResponse(response, functools.partial(_parse, op, response, attempts, elapsed_ms), attempts)
             return _parse(op, response, attempts, elapsed_ms)
 
 
@@ -526,21 +572,21 @@ def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         result = None
-        if type(action) is _Send:
+        if type(action) is Send:
             try:
                 result = client.send(action.request, stream=action.stream)
             except httpx.TransportError as exc:
                 result = exc
-        elif type(action) is _Sleep:
+        elif type(action) is Sleep:
             time.sleep(action.seconds)
-        elif type(action) is _ReadAndClose:
+        elif type(action) is ReadAndClose:
             try:
                 action.response.read()
             except httpx.HTTPError:
                 pass
             finally:
                 action.response.close()
-        elif type(action) is _Close:
+        elif type(action) is Close:
             action.response.close()
 
 
@@ -553,23 +599,23 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         result = None
-        if type(action) is _Send:
+        if type(action) is Send:
             try:
                 result = await client.send(action.request, stream=action.stream)
             except httpx.TransportError as exc:
                 result = exc
-        elif type(action) is _Sleep:
+        elif type(action) is Sleep:
             import asyncio  # here, not at module level: `import muxi_sdk` stays light
 
             await asyncio.sleep(action.seconds)
-        elif type(action) is _ReadAndClose:
+        elif type(action) is ReadAndClose:
             try:
                 await action.response.aread()
             except httpx.HTTPError:
                 pass
             finally:
                 await action.response.aclose()
-        elif type(action) is _Close:
+        elif type(action) is Close:
             await action.response.aclose()
 
 
@@ -652,6 +698,8 @@ def named_twin(method: F, builder: Callable[..., Any], *, is_async: bool) -> F:
     name = builder.__name__.lstrip("_") + ("_async" if is_async else "")
     method.__name__ = method.__qualname__ = name
     del method.__wrapped__  # type: ignore[attr-defined]
+    method._muxi_builder = builder  # type: ignore[attr-defined]  # for `with_raw_response`
+    method._muxi_async = is_async  # type: ignore[attr-defined]
     sig = inspect.signature(builder)
     method.__signature__ = sig.replace(  # type: ignore[attr-defined]
         return_annotation=twin_return(builder, sig.return_annotation, is_async)
@@ -698,7 +746,13 @@ class RequestOptions(TypedDict, total=False):
     timeout_ms: int | None
     """Timeout for this call, in milliseconds (every phase: connect, read, write, pool)."""
     http_headers: Mapping[str, str] | None
-    """Extra headers, applied last (they can override any header the SDK sets)."""
+    """Extra headers (over the client's `default_headers`; they can override any header the SDK sets)."""
+    extra_headers: Mapping[str, str] | None
+    """Headers added last; never the credentials (client/admin key, Authorization): those are refused."""
+    extra_query: Mapping[str, Any] | None
+    """Query parameters the SDK does not know yet (merged over the method's own)."""
+    extra_body: Mapping[str, Any] | None
+    """Top-level JSON body fields the SDK does not know yet (merged over the method's; not model-checked)."""
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -717,4 +771,16 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
         raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
         raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
+    if "extra_headers" in options or "extra_query" in options or "extra_body" in options:
+        from .extras import check_extra_body, check_extra_headers, check_extra_query
+
+        return CallOptions(
+            retries,
+            server_url,
+            timeout_ms,
+            http_headers,
+            check_extra_headers(options.get("extra_headers")),
+            check_extra_query(options.get("extra_query")),
+            check_extra_body(options.get("extra_body")),
+        )
     return CallOptions(retries, server_url, timeout_ms, http_headers)
