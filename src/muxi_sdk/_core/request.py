@@ -33,7 +33,7 @@ from .auth import (
     CLIENT_KEY_HEADER,
     IDEMPOTENCY_HEADER,
     USER_ID_HEADER,
-    hmac_authorization,
+    auth_headers,
 )
 from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
 from .retries import RetryConfig, RetryState
@@ -229,32 +229,8 @@ class BaseSDK:
         headers["Accept"] = req.accept or ("text/event-stream" if op.stream else "application/json")
         if cfg.app:
             headers["X-Muxi-App"] = cfg.app
-        auth = op.auth
-        if auth in ("dual", "dual_admin") and not (cfg.client_key or cfg.admin_key):
-            raise errors.ConfigurationError(
-                f"{op.operation_id} needs a client or admin key: pass client_key= or admin_key= to Muxi() "
-                "(or set MUXI_CLIENT_KEY / MUXI_ADMIN_KEY)"
-            )
-        if auth == "client" or (auth == "dual" and cfg.client_key) or (auth == "dual_admin" and not cfg.admin_key):
-            if not cfg.client_key:
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs a client key: pass client_key= to Muxi() or set MUXI_CLIENT_KEY"
-                )
-            headers[CLIENT_KEY_HEADER] = cfg.client_key
-        elif auth in ("admin", "dual", "dual_admin"):
-            if not cfg.admin_key:
-                needs = "an admin key" if auth == "admin" else "a client or admin key"
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs {needs}: pass admin_key= to Muxi() or set MUXI_ADMIN_KEY"
-                )
-            headers[ADMIN_KEY_HEADER] = cfg.admin_key
-        elif auth == "hmac":
-            if not (cfg.key_id and cfg.secret_key):
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs server credentials: pass key_id= and secret_key= to Muxi() "
-                    "or set MUXI_KEY_ID and MUXI_SECRET_KEY"
-                )
-            headers["Authorization"] = hmac_authorization(cfg.key_id, cfg.secret_key, op.method, url.path)
+        if op.auth != "none":
+            headers.update(auth_headers(cfg, op, url.path))
         user_id = req.user_id or cfg.user_id
         if op.user != "none" and user_id:
             headers[USER_ID_HEADER] = user_id
