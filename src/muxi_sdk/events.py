@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Unpack
@@ -12,6 +11,7 @@ from ._core.request import BaseSDK, RequestOptions, async_stream_op, call_option
 from ._core.userscope import require_user_for_client_key
 from ._streams.resumable import resumable
 from ._streams.runtime import RuntimeEventStream, RuntimeEventStreamAsync, decode_runtime_event, is_last
+from ._utils.deprecation import renamed_attributes
 
 USER = Operation("events_user", "GET", "/events", "dual", stream=True, tags=("events",))
 SESSION = Operation("events_session", "GET", "/events/{session_id}", "dual", stream=True, tags=("events",))
@@ -99,14 +99,4 @@ if TYPE_CHECKING:
     EventStream = RuntimeEventStream
     EventStreamAsync = RuntimeEventStreamAsync
 else:
-
-    def __getattr__(name: str) -> Any:
-        new = _RENAMED.get(name)
-        if new is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        warnings.warn(
-            f"muxi_sdk.events.{name} is deprecated: use muxi_sdk.{new} (the old name goes in the next release)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return globals()[new]
+    __getattr__ = renamed_attributes(__name__, _RENAMED, globals(), shown_as="muxi_sdk.")

@@ -8,8 +8,9 @@ is `stream` or `stream_<what>`. Names that broke the rule stay one release as `r
 from __future__ import annotations
 
 import operator
-import warnings
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+
+from .._utils.deprecation import warn_renamed
 
 if TYPE_CHECKING:
     from .request import BaseSDK
@@ -55,12 +56,7 @@ class _Renamed:
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         target = objtype if obj is None else obj
         if obj is not None:
-            warnings.warn(
-                f"{self.owner}.{self.old} is deprecated: use {self.owner}.{self.new} (the old name goes in the next "
-                "release)",
-                DeprecationWarning,
-                stacklevel=2,
-            )
+            warn_renamed(f"{self.owner}.{self.old}", f"{self.owner}.{self.new}")
         return self._resolve(target) if obj is not None or "." not in self.new else None
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from pydantic import Field
 
+from .._utils.deprecation import renamed_attributes
 from ..types.basemodel import BaseModel, ListModel
 
 # -------------------------------------------------------------------------------------------- formations
@@ -212,14 +212,4 @@ if TYPE_CHECKING:
     ProgressEvent = LifecycleProgressEvent
     LogEvent = FormationLogEvent
 else:
-
-    def __getattr__(name: str) -> Any:
-        new = _RENAMED.get(name)
-        if new is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        warnings.warn(
-            f"muxi_sdk.models.formations.{name} is deprecated: use {new} (the old name goes in the next release)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return globals()[new]
+    __getattr__ = renamed_attributes(__name__, _RENAMED, globals())
