@@ -40,6 +40,10 @@ LISTS: list[tuple[str, str, dict[str, Any], str]] = [
     ("users.credentials", "list", {}, "credentials"),
     ("formations", "list", {}, "formations"),
     ("server", "logs", {}, "lines"),
+    ("artifacts", "list", {}, "artifacts"),
+    ("skills", "list", {}, "skills"),
+    ("skills", "list_for_agent", {"agent_id": "assistant"}, "skills"),
+    ("history", "list", {}, "entries"),
 ]
 
 

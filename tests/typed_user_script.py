@@ -13,6 +13,7 @@ import builtins
 from typing_extensions import assert_type
 
 from muxi_sdk import (
+    ArtifactDownloadAsync,
     AsyncPage,
     AsyncStreamContext,
     ChatStream,
@@ -154,6 +155,8 @@ async def async_calls(fake: FakeMuxi) -> None:
         # Stream contexts send nothing until awaited or entered: their types are checked without a server.
         assert_type(m.system.stream_logs_async(level="info"), AsyncStreamContext[LogStreamAsync])
         assert_type(m.formations.stream_restart_async(formation_id="f"), AsyncStreamContext[LifecycleStreamAsync])
+        download = m.artifacts.download_async(artifact_id="a")
+        assert_type(download, AsyncStreamContext[ArtifactDownloadAsync])
         logs = m.formations.stream_logs_async(formation_id="f")
         assert_type(logs, AsyncStreamContext[EventStreamAsync[FormationLogEvent]])
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._streams.resumable import ResumableEventStream, ResumableEventStreamAsync
     from ._streams.runtime import RuntimeEventStream, RuntimeEventStreamAsync
     from ._version import __user_agent__, __version__
+    from .artifacts import ArtifactDownload, ArtifactDownloadAsync
     from .errors import MuxiError
     from .models.shared import ResponseMeta
 
@@ -55,6 +56,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "AsyncStreamContext": ("muxi_sdk._streams.eventstream", "AsyncStreamContext"),
     "ResumableEventStream": ("muxi_sdk._streams.resumable", "ResumableEventStream"),
     "ResumableEventStreamAsync": ("muxi_sdk._streams.resumable", "ResumableEventStreamAsync"),
+    "ArtifactDownload": ("muxi_sdk.artifacts", "ArtifactDownload"),
+    "ArtifactDownloadAsync": ("muxi_sdk.artifacts", "ArtifactDownloadAsync"),
     "ChatStream": ("muxi_sdk._streams.chat", "ChatStream"),
     "ChatStreamAsync": ("muxi_sdk._streams.chat", "ChatStreamAsync"),
     "LifecycleStream": ("muxi_sdk._streams.lifecycle", "LifecycleStream"),
@@ -95,6 +98,8 @@ __all__ = [
     "VERSION",
     "AfterErrorHook",
     "AfterSuccessHook",
+    "ArtifactDownload",
+    "ArtifactDownloadAsync",
     "AsyncPage",
     "AsyncStreamContext",
     "BackoffStrategy",

@@ -2,13 +2,17 @@
 
 Deploy and update upload a gzipped tarball (`Content-Type: application/gzip`) streamed from disk: pass a
 `.tar.gz` path, its bytes, a binary file object, or a formation directory (packed into a temporary
-`.tar.gz` first). The `stream_*` variants send `Accept: text/event-stream` and yield typed progress events;
-an `event: error` frame raises `FormationOperationError`. Signing and retries: see `muxi_sdk.server`.
+`.tar.gz` under one top-level directory, as the MUXI server needs; a given tarball's layout is checked before
+sending). The `stream_*` variants send `Accept: text/event-stream` and yield typed progress events; an
+`event: error` frame raises `FormationOperationError`, which is also the `NotFoundError` / `ConflictError` /
+`ValidationError` / `ServerError` the same failure raises as a JSON answer. Signing and retries: see
+`muxi_sdk.server`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import IO, Any, Literal, Union
 
@@ -28,16 +32,10 @@ from ._core.request import (
 )
 from ._core.resources import renamed
 from ._streams.eventstream import EventStream, EventStreamAsync
-from ._streams.lifecycle import (
-    LifecycleStream,
-    LifecycleStreamAsync,
-    decode_formation_log_event,
-    decode_lifecycle_event,
-)
-from ._utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
+from ._streams.lifecycle import LifecycleStream, LifecycleStreamAsync, decode_formation_log_event, lifecycle_decoder
+from ._utils.bundles import Manifest, check_gzip_head, inspect_bundle, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
-from .errors import (
-    FormationOperationError,  # noqa: F401 (its home before errors/; users import it here)
+from .errors import (  # the formation errors lived here before errors/: users import them from here too
     InvalidInputError,
 )
 from .models.formations import (
@@ -58,6 +56,10 @@ BundleSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[b
 """A formation bundle: a `.tar.gz` path, its bytes, a binary file object, or a formation directory."""
 
 LogStreamName = Literal["stdout", "stderr", "all"]
+
+_LifecycleCall = StreamCall[LifecycleStream, LifecycleStreamAsync]
+"""What the lifecycle stream builders return: `stream_x()` is a `LifecycleStream`, `stream_x_async()` an
+`AsyncStreamContext[LifecycleStreamAsync]`."""
 
 _LONG_MS = 600_000  # deploys download runtimes and wait for health checks
 _FOLLOW_MS = 3_600_000
@@ -93,45 +95,65 @@ FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=
 # ------------------------------------------------------------------------------------------- bundles
 
 
+_FORMATION_ID = re.compile(r"^[a-z0-9-]+$")
+
+
+def check_formation_id(formation_id: str) -> str:
+    """The MUXI server's rule for a new formation's id: lowercase letters, digits and hyphens only."""
+    if not _FORMATION_ID.match(formation_id):
+        raise InvalidInputError(
+            f"formation id {formation_id!r}: the MUXI server accepts only lowercase letters, digits and hyphens"
+        )
+    return formation_id
+
+
 def _bundle(
     bundle: Any, formation_id: str | None, version: str | None, *, expect_id: str | None = None
 ) -> tuple[RawBody, str | None, str | None]:
-    """Turn a bundle argument into a streamed body, plus the id and version to declare in the headers."""
+    """Turn a bundle argument into a streamed body, plus the id and version to declare in the headers.
+
+    A directory is packed under one top-level directory named after the formation; a tarball's layout is
+    checked (when it can be read ahead) before anything is sent.
+    """
     if isinstance(bundle, bool) or bundle is None:
         raise InvalidInputError("bundle must be a .tar.gz path, bytes, a binary file object or a directory")
     if version is not None and (not isinstance(version, str) or not version.strip()):
         raise InvalidInputError("version must be a non-empty string")
     keep = None
+    manifest: Manifest | None
     if isinstance(bundle, (str, os.PathLike)):
         path = Path(bundle)
         if path.is_dir():
             manifest = read_manifest(path)
-            keep = pack_directory(path)
+            if manifest is None:
+                raise InvalidInputError(f"{path} has no formation.afs (or formation.yaml / formation.yml)")
+            _check_declared(manifest, formation_id or expect_id, version)
+            keep = pack_directory(path, root=formation_id or expect_id or manifest.id or None)
             source: Any = keep
         elif path.is_file():
             check_gzip_head(path)
-            manifest = manifest_of(path) if (formation_id is None or version is None) else None
+            manifest = inspect_bundle(path)
             source = path
         else:
             raise InvalidInputError(f"bundle not found: {path}")
     elif isinstance(bundle, (bytes, bytearray, memoryview)) or hasattr(bundle, "read"):
         check_gzip_head(bundle)
-        manifest = manifest_of(bundle) if (formation_id is None or version is None) else None
+        manifest = inspect_bundle(bundle)
         source = bundle
     else:
         raise InvalidInputError(f"cannot deploy a {type(bundle).__name__}: pass a .tar.gz path, bytes or a directory")
-    declared_id = manifest.id if manifest else None
-    wanted = formation_id or expect_id
-    if wanted and declared_id and declared_id != wanted:
-        if keep is not None:
-            keep.close()
-        raise InvalidInputError(f"the bundle declares id {declared_id!r}, not {wanted!r}")
-    if version and manifest and manifest.version and manifest.version != version:
-        if keep is not None:
-            keep.close()
-        raise InvalidInputError(f"the bundle declares version {manifest.version!r}, not {version!r}")
+    if keep is None and manifest is not None:
+        _check_declared(manifest, formation_id or expect_id, version)
     body = raw_body(source, "application/gzip", keep=keep)
+    declared_id = manifest.id if manifest else None
     return body, formation_id or declared_id, version or (manifest.version if manifest else None)
+
+
+def _check_declared(manifest: Manifest, wanted_id: str | None, version: str | None) -> None:
+    if wanted_id and manifest.id and manifest.id != wanted_id:
+        raise InvalidInputError(f"the bundle declares id {manifest.id!r}, not {wanted_id!r}")
+    if version and manifest.version and manifest.version != version:
+        raise InvalidInputError(f"the bundle declares version {manifest.version!r}, not {version!r}")
 
 
 def _release(body: Any) -> None:
@@ -143,11 +165,13 @@ def _release(body: Any) -> None:
 # -------------------------------------------------------------------------------------------- streams
 
 
-def _open_lifecycle(body: Any) -> Any:
+def _open_lifecycle(body: Any, op: Operation) -> Any:
+    decode = lifecycle_decoder(op.operation_id.removeprefix("formations_").removesuffix("_stream"))
+
     def open_stream(start: StreamStart, is_async: bool) -> LifecycleStream | LifecycleStreamAsync:
         _release(body)  # the upload is complete once the response has begun
         cls = LifecycleStreamAsync if is_async else LifecycleStream
-        return cls(start.response, decode_lifecycle_event, meta=start.meta)
+        return cls(start.response, decode, meta=start.meta)
 
     return open_stream
 
@@ -192,13 +216,18 @@ class Formations(BaseSDK):
     ) -> tuple[RequestInput, CallOptions]:
         opts = call_options(options)
         if formation_id is not None:
-            require_id("formation_id", formation_id)
+            check_formation_id(require_id("formation_id", formation_id))
         body, fid, ver = _bundle(bundle, formation_id, version)
         if not fid:
             _release(body)
             raise InvalidInputError(
                 "formation_id is required: the bundle declares no id (or could not be read before sending)"
             )
+        try:
+            check_formation_id(fid)
+        except InvalidInputError:
+            _release(body)
+            raise
         headers = {"X-Formation-ID": fid, **({"X-Formation-Version": ver} if ver else {})}
         return RequestInput(body=body, headers=headers), opts
 
@@ -213,9 +242,11 @@ class Formations(BaseSDK):
         """`POST /rpc/formations`: deploy a new formation and wait until it runs.
 
         `bundle`: a `.tar.gz` path, its bytes, a binary file object (streamed, never read whole), or a
-        formation directory (packed into a temporary `.tar.gz` first). `formation_id` and `version` default
-        to the `id` and `version` in the bundle's `formation.afs`; given, they must match it. 409
-        `ConflictError` if the formation exists (use `update`).
+        formation directory (packed into a temporary `.tar.gz` under one top-level directory first). A
+        tarball must hold one top-level directory with the formation file directly inside it
+        (`InvalidInputError` otherwise, before sending). `formation_id` and `version` default to the `id` and
+        `version` in the bundle's `formation.afs`; given, they must match it. 409 `ConflictError` if the
+        formation exists (use `update`).
         """
         req, opts = self._deploy_request(bundle, formation_id, version, options)
         return Call(DEPLOY, req, opts, post=_released(req.body))
@@ -227,13 +258,14 @@ class Formations(BaseSDK):
         formation_id: str | None = None,
         version: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
+    ) -> _LifecycleCall:
         """`deploy`, streaming its progress: yields `LifecycleProgressEvent`s, then a `CompleteEvent`.
 
-        An `event: error` frame raises `FormationOperationError` (its `.stage` says where it failed).
+        Header-level errors (400 headers, 409 exists) are raised by the call; what the bundle gets wrong, and
+        anything later, arrives as `event: error` and raises `FormationOperationError` while iterating.
         """
         req, opts = self._deploy_request(bundle, formation_id, version, options)
-        return StreamCall(DEPLOY_STREAM, req, opts, stream=_open_lifecycle(req.body))
+        return StreamCall(DEPLOY_STREAM, req, opts, stream=_open_lifecycle(req.body, DEPLOY_STREAM))
 
     def _update_request(
         self, formation_id: str, bundle: Any, version: Any, options: Any
@@ -241,7 +273,8 @@ class Formations(BaseSDK):
         opts = call_options(options)
         ids = _ids(formation_id)
         body, _, ver = _bundle(bundle, formation_id, version, expect_id=formation_id)
-        return RequestInput(path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None), opts
+        req = RequestInput(path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None)
+        return req, opts
 
     def _update(
         self,
@@ -255,7 +288,7 @@ class Formations(BaseSDK):
 
         The new version starts beside the old one and takes over once healthy; if it fails its health check
         the old one keeps running (`ValidationError`). 409 `ConflictError` while another update runs or when
-        the bundle is unchanged.
+        the bundle is identical to the running one.
         """
         req, opts = self._update_request(formation_id, bundle, version, options)
         return Call(UPDATE, req, opts, post=_released(req.body))
@@ -267,21 +300,24 @@ class Formations(BaseSDK):
         bundle: BundleSource,
         version: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
-        """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...)."""
+    ) -> _LifecycleCall:
+        """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...).
+
+        404 and 409 "already being updated" are raised by the call; the rest (409 `NoChange`, 400, 500) arrives
+        as `event: error` while iterating.
+        """
         req, opts = self._update_request(formation_id, bundle, version, options)
-        return StreamCall(UPDATE_STREAM, req, opts, stream=_open_lifecycle(req.body))
+        return StreamCall(UPDATE_STREAM, req, opts, stream=_open_lifecycle(req.body, UPDATE_STREAM))
 
     # -- lifecycle
     def _start(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleResult]:
         """`POST /rpc/formations/{id}/start`: start a stopped formation. 409 `ConflictError` if it runs."""
         return Call(START, _path(formation_id), call_options(options))
 
-    def _stream_start(
-        self, *, formation_id: str, **options: Unpack[RequestOptions]
-    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
-        """`start`, streaming its progress."""
-        return StreamCall(START_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+    def _stream_start(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> _LifecycleCall:
+        """`start`, streaming its progress. Every failure (404, 409 already running, 500) arrives as
+        `event: error` while iterating, not at the call."""
+        return _lifecycle_stream(START_STREAM, formation_id, options)
 
     def _stop(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleResult]:
         """`POST /rpc/formations/{id}/stop`: stop a running formation. 409 `ConflictError` if already stopped."""
@@ -291,24 +327,27 @@ class Formations(BaseSDK):
         """`POST /rpc/formations/{id}/restart`: stop and start again (`restart_count` goes up)."""
         return Call(RESTART, _path(formation_id), call_options(options))
 
-    def _stream_restart(
-        self, *, formation_id: str, **options: Unpack[RequestOptions]
-    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
-        """`restart`, streaming its progress (stages `stopping`, `spawning`)."""
-        return StreamCall(RESTART_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+    def _stream_restart(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> _LifecycleCall:
+        """`restart`, streaming its progress (stages `stopping`, `validating`, `spawning`, `health_check`).
+
+        Every failure (404, 500) arrives as `event: error` while iterating.
+        """
+        return _lifecycle_stream(RESTART_STREAM, formation_id, options)
 
     def _rollback(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[RollbackResult]:
-        """`POST /rpc/formations/{id}/rollback`: run the previous version again.
+        """`POST /rpc/formations/{id}/rollback`: run the previous version again (a second rollback returns).
 
-        400 `ValidationError` when there is no previous version (nothing was updated yet).
+        400 `ValidationError` when there is no previous version (nothing was updated yet). The formation is
+        `starting` until the server's next health check.
         """
         return Call(ROLLBACK, _path(formation_id), call_options(options))
 
-    def _stream_rollback(
-        self, *, formation_id: str, **options: Unpack[RequestOptions]
-    ) -> StreamCall[LifecycleStream, LifecycleStreamAsync]:
-        """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...)."""
-        return StreamCall(ROLLBACK_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+    def _stream_rollback(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> _LifecycleCall:
+        """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...).
+
+        Every failure (404, 400 no previous version) arrives as `event: error` while iterating.
+        """
+        return _lifecycle_stream(ROLLBACK_STREAM, formation_id, options)
 
     def _cancel_update(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[CancelUpdateResult]:
         """`POST /rpc/formations/{id}/cancel-update`: abandon a running blue-green update (the old version stays).
@@ -403,6 +442,10 @@ class Formations(BaseSDK):
     rollback_stream_async = renamed("stream_rollback_async", stream_rollback_async)
     follow_logs = renamed("stream_logs", stream_logs)
     follow_logs_async = renamed("stream_logs_async", stream_logs_async)
+
+
+def _lifecycle_stream(op: Operation, formation_id: str, options: Any) -> _LifecycleCall:
+    return StreamCall(op, _path(formation_id), call_options(options), stream=_open_lifecycle(None, op))
 
 
 def _ids(formation_id: str) -> dict[str, str]:

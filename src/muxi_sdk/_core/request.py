@@ -42,14 +42,14 @@ from .urls import formation_base
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-    from .._streams.eventstream import AsyncStreamContext, EventStreamAsync
+    from .._streams.eventstream import AsyncClosable, AsyncStreamContext
     from ..sdkconfiguration import SDKConfiguration
     from .pagination import AsyncPage, Page
 
 T = TypeVar("T")
 R = TypeVar("R")
 S = TypeVar("S")
-A = TypeVar("A", bound="EventStreamAsync[Any]")
+A = TypeVar("A", bound="AsyncClosable")
 P = ParamSpec("P")
 SDK = TypeVar("SDK", bound="BaseSDK")
 F = TypeVar("F", bound=Callable[..., Any])

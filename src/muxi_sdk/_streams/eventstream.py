@@ -12,7 +12,7 @@ import contextlib
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 from httpx_sse import ServerSentEvent
@@ -198,18 +198,27 @@ class EventStreamAsync(StreamBase[T]):
     def __del__(self) -> None:
         # Abandoned without aclose(): hand the close to the running loop if there is one. Iterated streams
         # are closed by the async generator's own finaliser, so this covers streams never iterated.
-        if getattr(self, "_closed", True):
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        response = self.response
-        if not loop.is_closed():
-            loop.call_soon(lambda: asyncio.ensure_future(response.aclose()))
+        if not getattr(self, "_closed", True):
+            aclose_later(self.response)
 
 
-S = TypeVar("S", bound=EventStreamAsync[Any])
+def aclose_later(response: httpx.Response) -> None:
+    """Close an async response from a finaliser: schedule it on the running loop, if there is one."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if not loop.is_closed():
+        loop.call_soon(lambda: asyncio.ensure_future(response.aclose()))
+
+
+class AsyncClosable(Protocol):
+    """What an async stream context closes on exit: an event stream, a download."""
+
+    async def aclose(self) -> None: ...
+
+
+S = TypeVar("S", bound=AsyncClosable)
 
 
 class AsyncStreamContext(Generic[S]):

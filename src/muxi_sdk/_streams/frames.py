@@ -44,6 +44,7 @@ def tolerant(
         except ValueError:  # pydantic's ValidationError
             return unknown(sse, frame_data(sse.data))
 
-    decode_tolerantly.__name__ = getattr(decode, "__name__", "decode").lstrip("_")
+    named = getattr(decode, "func", decode)  # a functools.partial names its function
+    decode_tolerantly.__name__ = str(getattr(named, "__name__", "decode")).lstrip("_")
     decode_tolerantly.__doc__ = decode.__doc__
     return decode_tolerantly

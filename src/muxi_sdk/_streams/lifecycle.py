@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from httpx_sse import ServerSentEvent
 
-from ..errors import FormationOperationError, StreamError
+from ..errors import StreamError, operation_error
 from ..models.formations import (
     CompleteEvent,
     FormationLogEvent,
@@ -25,7 +27,7 @@ def _unknown(sse: ServerSentEvent, payload: Any) -> UnknownLifecycleEvent:
     return UnknownLifecycleEvent(type=name, event=name, data=payload)
 
 
-def _decode_lifecycle_event(sse: ServerSentEvent) -> LifecycleEvent | None:
+def _decode_lifecycle_event(sse: ServerSentEvent, operation: str | None = None) -> LifecycleEvent | None:
     name = sse.event or "message"
     if not sse.data:
         return None
@@ -36,16 +38,17 @@ def _decode_lifecycle_event(sse: ServerSentEvent) -> LifecycleEvent | None:
     if name == "complete":
         return CompleteEvent.model_validate({**fields, "type": "complete"})
     if name == "error":
-        message = str(fields.get("message") or fields.get("error") or payload or "formation operation failed")
-        code = fields.get("error")
-        stage = fields.get("stage")
-        raise FormationOperationError(
-            message, code=str(code) if code else None, stage=str(stage) if stage else None, details=payload
-        )
+        raise operation_error(payload, operation)
     return _unknown(sse, payload)
 
 
-decode_lifecycle_event = tolerant(_decode_lifecycle_event, _unknown)
+def lifecycle_decoder(operation: str | None = None) -> Callable[[ServerSentEvent], LifecycleEvent | None]:
+    """The frame decoder of one lifecycle stream. `operation` (`"start"`, ...) refines the `status_code` of an
+    error frame (see `FormationOperationError`)."""
+    return tolerant(functools.partial(_decode_lifecycle_event, operation=operation), _unknown)
+
+
+decode_lifecycle_event = lifecycle_decoder()
 """One frame of a deploy/update/start/restart/rollback stream -> a typed event (or an error raised)."""
 
 

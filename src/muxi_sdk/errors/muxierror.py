@@ -152,8 +152,12 @@ class StreamError(MuxiError):
 class FormationOperationError(StreamError):
     """A deploy, update, start, restart or rollback stream reported failure (`event: error`).
 
-    `code` is the server's error type (e.g. `HealthCheckFailed`), `stage` where it failed, `details` the
-    frame's data. For an update, the previous version keeps running.
+    `code` is the server's error type (e.g. `AlreadyRunning`, `HealthCheckFailed`), `stage` where it failed,
+    `details` the frame's data. `status_code` is the HTTP status the server gives the same failure when it
+    answers as JSON (the non-streaming call, or a header-level error): 404, 409, 400 or 500. The error raised
+    is also the matching `NotFoundError` / `ConflictError` / `ValidationError` / `ServerError`, so one
+    `except ConflictError:` handles "already running" from `start()` (JSON 409) and from `start_stream()`
+    (HTTP 200, then `event: error`) alike. For an update, the previous version keeps running.
     """
 
     default_code = "FORMATION_OPERATION_FAILED"
@@ -161,6 +165,22 @@ class FormationOperationError(StreamError):
     def __init__(self, message: str, *, stage: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.stage = stage
+
+
+class FormationNotFoundError(FormationOperationError, NotFoundError):
+    """`event: error` with `NotFound` (JSON: 404)."""
+
+
+class FormationConflictError(FormationOperationError, ConflictError):
+    """`event: error` with `AlreadyRunning`, `NoChange`, ... (JSON: 409)."""
+
+
+class FormationValidationError(FormationOperationError, ValidationError):
+    """`event: error` with `NoPreviousVersion`, `IDMismatch`, `VersionMismatch`, `ExtractError`, ... (JSON: 400)."""
+
+
+class FormationServerError(FormationOperationError, ServerError):
+    """`event: error` with `SpawnError`, `SwapError`, ... or a type this SDK does not know (JSON: 5xx)."""
 
 
 class StreamInterruptedError(ConnectionError):
