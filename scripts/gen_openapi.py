@@ -537,7 +537,7 @@ def _parameters(entry: Entry, tree: ast.AST | None, schemas: dict[tuple[str, ...
         params.append(param)
     if op.user == "required":
         params.append({"$ref": "#/components/parameters/UserIdRequired"})
-    elif op.user == "optional":
+    elif op.user in ("optional", "client_key"):
         params.append({"$ref": "#/components/parameters/UserId"})
     if op.idempotent_key:
         params.append({"$ref": "#/components/parameters/IdempotencyKey"})

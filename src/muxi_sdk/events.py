@@ -8,14 +8,24 @@ from typing_extensions import Unpack
 
 from ._core.operation import Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, async_stream_op, call_options, sync_op
-from ._core.userscope import require_user_for_client_key
+from ._core.userscope import require_user
 from ._streams.resumable import resumable
 from ._streams.runtime import RuntimeEventStream, RuntimeEventStreamAsync, decode_runtime_event, is_last
 from ._utils.deprecation import renamed_attributes
 
-USER = Operation("events_user", "GET", "/events", "dual", stream=True, tags=("events",))
-SESSION = Operation("events_session", "GET", "/events/{session_id}", "dual", stream=True, tags=("events",))
-REQUEST = Operation("events_request", "GET", "/events/{session_id}/{request_id}", "dual", stream=True, tags=("events",))
+USER = Operation("events_user", "GET", "/events", "dual", stream=True, user="client_key", tags=("events",))
+SESSION = Operation(
+    "events_session", "GET", "/events/{session_id}", "dual", stream=True, user="client_key", tags=("events",)
+)
+REQUEST = Operation(
+    "events_request",
+    "GET",
+    "/events/{session_id}/{request_id}",
+    "dual",
+    stream=True,
+    user="client_key",
+    tags=("events",),
+)
 
 
 class Events(BaseSDK):
@@ -35,7 +45,7 @@ class Events(BaseSDK):
         options: Any,
     ) -> StreamCall[RuntimeEventStream, RuntimeEventStreamAsync]:
         opts = call_options(options)
-        require_user_for_client_key(self.sdk_configuration, op, user_id, opts.http_headers)
+        require_user(self.sdk_configuration, op, user_id, opts.http_headers)
         headers = {"Last-Event-ID": last_event_id} if last_event_id else None
         call: StreamCall[RuntimeEventStream, RuntimeEventStreamAsync] = StreamCall(
             op, RequestInput(path_params=path, user_id=user_id, headers=headers), opts

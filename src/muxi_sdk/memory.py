@@ -41,7 +41,13 @@ CLEAR_BUFFER = Operation(
     "memory_clear_buffer", "DELETE", "/memory/buffer", "dual", BufferCleared, user="required", tags=_TAGS
 )
 CLEAR_SESSION_BUFFER = Operation(
-    "memory_clear_session_buffer", "DELETE", "/memory/buffer/{session_id}", "dual", BufferCleared, tags=_TAGS
+    "memory_clear_session_buffer",
+    "DELETE",
+    "/memory/buffer/{session_id}",
+    "dual",
+    BufferCleared,
+    user="client_key",
+    tags=_TAGS,
 )
 CLEAR_ALL_BUFFERS = Operation(
     "memory_clear_all_buffers", "DELETE", "/memory/buffers", "admin", BufferCleared, user="none", tags=_TAGS

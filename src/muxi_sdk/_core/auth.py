@@ -8,6 +8,7 @@ import hmac
 import time
 from typing import TYPE_CHECKING, Literal
 
+from .._utils.redaction import Secret
 from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -73,10 +74,11 @@ def credential(cfg: SDKConfiguration, op: Operation) -> Credential:
 def auth_headers(cfg: SDKConfiguration, op: Operation, path: str) -> dict[str, str]:
     """The credential header of a call of `op` (none for public routes), as `credential` decides."""
     key = credential(cfg, op)
+    # `Secret` values: a dump of the headers (a hook's print, a log) shows them redacted.
     if key == "client" and cfg.client_key:
-        return {CLIENT_KEY_HEADER: cfg.client_key}
+        return {CLIENT_KEY_HEADER: Secret(cfg.client_key)}
     if key == "admin" and cfg.admin_key:
-        return {ADMIN_KEY_HEADER: cfg.admin_key}
+        return {ADMIN_KEY_HEADER: Secret(cfg.admin_key)}
     if key == "hmac" and cfg.key_id and cfg.secret_key:
-        return {"Authorization": hmac_authorization(cfg.key_id, cfg.secret_key, op.method, path)}
+        return {"Authorization": Secret(hmac_authorization(cfg.key_id, cfg.secret_key, op.method, path))}
     return {}
