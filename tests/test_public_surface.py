@@ -127,7 +127,7 @@ def test_a_plain_except_timeouterror_catches_the_sdks_timeout(muxi_fake: FakeMux
 
 
 def test_a_plain_except_connectionerror_catches_a_refused_connection() -> None:
-    m = Muxi(url=dead_url(), client_key="k", retry_config=None)
+    m = Muxi(url=dead_url(), client_key="k", user_id="u", retry_config=None)
     with pytest.raises(ConnectionError) as info:  # the builtin name
         m.chat.send(message="hi")
     assert isinstance(info.value, errors.ConnectionError)
