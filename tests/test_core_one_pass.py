@@ -128,7 +128,7 @@ def outcome(fn: Any) -> tuple[Any, ...]:
 
 def described(result: Any) -> Any:
     """What a caller can see of a result: the model (fields and extras), and its response metadata."""
-    if isinstance(result, pagination.Page):
+    if isinstance(result, (pagination.Page, pagination.AsyncPage)):
         following = result._following
         return (
             type(result),

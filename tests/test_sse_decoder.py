@@ -9,6 +9,7 @@ from httpx_sse import ServerSentEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+# internal: the SSE byte decoder is unit-tested by itself
 from muxi_sdk._streams.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, iter_sse
 from muxi_sdk.errors import ResponseValidationError
 

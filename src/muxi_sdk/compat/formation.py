@@ -191,18 +191,18 @@ def _get_agent(self: Any, agent_id: str) -> Target:
 
 
 def _get_mcp_servers(self: Any) -> Target:
-    """-> `m.mcp.list_servers()`."""
-    return Target("mcp", "list_servers")
+    """-> `m.mcp.servers.list()`."""
+    return Target("mcp.servers", "list")
 
 
 def _get_mcp_server(self: Any, server_id: str) -> Target:
-    """-> `m.mcp.get_server(server_id=...)`."""
-    return Target("mcp", "get_server", {"server_id": server_id})
+    """-> `m.mcp.servers.get(server_id=...)`."""
+    return Target("mcp.servers", "get", {"server_id": server_id})
 
 
 def _get_mcp_tools(self: Any) -> Target:
-    """-> `m.mcp.list_tools()`."""
-    return Target("mcp", "list_tools")
+    """-> `m.mcp.tools.list()`."""
+    return Target("mcp.tools", "list")
 
 
 def _get_secrets(self: Any) -> Target:
@@ -229,8 +229,10 @@ def _chat(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
     """-> `m.chat.send(message=..., ...)`: always a JSON reply (sends `stream: false`), never raw SSE text.
     `payload["mode"] == "async"` -> `m.chat.submit(...)`."""
     kwargs = _chat_kwargs(payload, user_id)
-    method = "submit" if payload.get("mode") == "async" else "send"
-    return Target("chat", method, {"message": payload.get("message"), **kwargs})
+    args = {"message": payload.get("message"), **kwargs}
+    if payload.get("mode") == "async":  # submit() returns a Job: the official SDK returns the accepted answer
+        return Target("chat", "submit", args, shape=lambda job: official_shape(job.accepted))
+    return Target("chat", "send", args)
 
 
 def _chat_stream(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
@@ -245,8 +247,8 @@ def _audio_chat(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Tar
 
 
 def _audio_chat_stream(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
-    """-> `m.chat.audio_stream(file=...)`, each event as `{"event", "data"}`."""
-    return Target("chat", "audio_stream", _audio_kwargs(payload, user_id), frame=chat_frame)
+    """-> `m.chat.stream_audio(file=...)`, each event as `{"event", "data"}`."""
+    return Target("chat", "stream_audio", _audio_kwargs(payload, user_id), frame=chat_frame)
 
 
 def _get_sessions(self: Any, user_id: str, limit: int | None = None) -> Target:
@@ -396,8 +398,8 @@ def _resume_scheduler_job(self: Any, job_id: str) -> Target:
 
 
 def _get_async_config(self: Any) -> Target:
-    """-> `m.system.async_config()`."""
-    return Target("system", "async_config")
+    """-> `m.system.background_config()`."""
+    return Target("system", "background_config")
 
 
 def _get_a2a_config(self: Any) -> Target:
@@ -502,13 +504,13 @@ def _fire_trigger(self: Any, name: str, data: Any, *, async_mode: bool = False, 
 
 
 def _get_sops(self: Any) -> Target:
-    """-> `m.system.list_sops()`."""
-    return Target("system", "list_sops")
+    """-> `m.system.sops.list()`."""
+    return Target("system.sops", "list")
 
 
 def _get_sop(self: Any, name: str) -> Target:
-    """-> `m.system.get_sop(name=...)`."""
-    return Target("system", "get_sop", {"name": name})
+    """-> `m.system.sops.get(name=...)`."""
+    return Target("system.sops", "get", {"name": name})
 
 
 def _get_audit_log(self: Any) -> Target:
