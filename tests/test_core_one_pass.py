@@ -18,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from muxi_sdk import chat, memory, sessions, system
+
+# internal: a differential test of two internal parsing paths (one pass vs general) on the same bytes
 from muxi_sdk._core import pagination, request
 from muxi_sdk._core.operation import Call, Operation, RequestInput
 from muxi_sdk._core.request import CallOptions
