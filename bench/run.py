@@ -440,6 +440,9 @@ IMPORTS = {
 }
 
 
+TTFR_COLUMNS = ("first result", "first result cpu", "import only")
+
+
 def bench_ttfr(base: str, runs: int) -> dict[str, dict[str, list[float]]]:
     """ms of a cold process (minus `python -c pass`): wall and the child's CPU, interleaved; import-only beside.
 
@@ -605,6 +608,10 @@ def main() -> None:
     data["minutes"] = (time.time() - started) / 60
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    previous = out / "results.json"
+    if args.only and previous.exists():  # a partial re-run replaces its parts of the last full run
+        kept = json.loads(previous.read_text())
+        data = {**kept, **data, "minutes": kept.get("minutes", 0), "rerun": sorted(parts)}
     (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
     print(report(data, out))
 
@@ -630,14 +637,16 @@ def verdict(ratios: list[float], goal: float, higher_is_better: bool = False) ->
 
 def report(data: dict[str, Any], out: Path) -> str:
     runs = data["runs"]
+    rerun = f" (re-run later: {', '.join(data['rerun'])})" if data.get("rerun") else ""
     lines = [
         "# Benchmarks",
         "",
         f"Run: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, Python {data['python']}, "
         f"{'quick' if data['quick'] else 'full'} mode (`python bench/run.py{' --quick' if data['quick'] else ''}`), "
-        f"{runs} runs, {data['minutes']:.0f} min. Each implementation ran in its own process per run, with the same "
-        "warm-up; figures are the median of the runs with the min-max over runs in brackets; ratios are taken "
-        "run by run. A goal is *met* when the whole spread clears it, *within noise* when only part does.",
+        f"{runs} runs, {data['minutes']:.0f} min{rerun}. Each implementation ran in its own process per run, "
+        "with the same warm-up; figures are the median of the runs with the min-max over runs in brackets; "
+        "ratios are taken run by run. A goal is *met* when the whole spread clears it, *within noise* when only "
+        "part does.",
         "",
     ]
     plot: list[tuple[str, list[float], float, bool]] = []
@@ -776,13 +785,12 @@ def report(data: dict[str, Any], out: Path) -> str:
         lines += [
             "## Time to first result (a cold process: import + one typed call; ms, minus an empty interpreter)",
             "",
-            "| implementation | first result | import only |",
-            "|---|---:|---:|",
+            "| implementation | first result (wall) | first result (process CPU) | import only (wall) |",
+            "|---|---:|---:|---:|",
         ]
         for impl in TTFR:
-            lines.append(
-                f"| {impl} | {fmt_spread(ttfr['first result'][impl], 0)} | {fmt_spread(ttfr['import only'][impl], 0)} |"
-            )
+            cells = [fmt_spread(ttfr[k][impl], 0) if impl in ttfr.get(k, {}) else "n/a" for k in TTFR_COLUMNS]
+            lines.append(f"| {impl} | " + " | ".join(cells) + " |")
         first = ttfr["first result"]
         rr = [a / b for a, b in zip(first["muxi-sdk"], first["raw httpx + pydantic"], strict=True)]
         ro = [a / b for a, b in zip(first["muxi-sdk"], first["official muxi"], strict=True)]
@@ -824,7 +832,7 @@ def _plot(plot: list[tuple[str, list[float], float, bool]], path: Path) -> None:
         print("matplotlib not installed: no plot", file=sys.stderr)
         return
     plot = [p for p in plot if p[1]]
-    fig, ax = plt.subplots(figsize=(max(8, len(plot) * 0.9), 4.8))
+    fig, ax = plt.subplots(figsize=(max(8, len(plot) * 1.1), 5.2))
     xs = range(len(plot))
     meds = [statistics.median(p[1]) for p in plot]
     lo = [m - min(p[1]) for m, p in zip(meds, plot, strict=True)]
@@ -834,7 +842,8 @@ def _plot(plot: list[tuple[str, list[float], float, bool]], path: Path) -> None:
     for x, p in zip(xs, plot, strict=True):
         ax.hlines(p[2], x - 0.4, x + 0.4, colors="red", linestyles="--", linewidth=1)
     ax.axhline(1.0, color="black", linewidth=0.6)
-    ax.set_xticks(list(xs), [p[0] for p in plot], fontsize=6, rotation=0)
+    labels = [p[0].replace(" (", "\n(").replace("SSE ", "SSE\n") for p in plot]
+    ax.set_xticks(list(xs), labels, fontsize=6.5, rotation=0)
     ax.set_ylabel("ratio (median, bars: min-max over runs)")
     ax.set_title("muxi-sdk vs its baseline, per goal (red: the goal; green bars: higher is better)")
     fig.tight_layout()
