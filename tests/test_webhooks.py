@@ -191,6 +191,45 @@ def test_timestamps_outside_tolerance() -> None:
         assert info.value.reason == "timestamp_out_of_tolerance"
 
 
+def test_canonical_fallback_refuses_duplicate_keys() -> None:
+    """json.loads keeps the last duplicate, other parsers the first: such a body must not verify by re-encoding."""
+    signed = {"id": "req_1", "status": "completed"}
+    header = webhooks.sign(signed, SECRET, T)
+    # a receiver whose parser keeps the first duplicate would read status "failed"
+    forged = b'{"id": "req_1", "status": "failed", "status": "completed"}'
+    assert json.loads(forged) == signed  # what made the old fallback accept it
+    assert not webhooks.verify_signature(forged, header, SECRET, now=T)
+    nested = b'{"id": "req_1", "status": "completed", "meta": {"a": 1, "a": 1}}'
+    assert not webhooks.verify_signature(nested, webhooks.sign({**signed, "meta": {"a": 1}}, SECRET, T), SECRET, now=T)
+    with pytest.raises(WebhookVerificationError) as info:
+        webhooks.construct_event(forged, header, SECRET, now=T)
+    assert info.value.reason == "signature_mismatch"
+    # the same bytes signed as they are still verify: the signer vouched for exactly these bytes
+    assert webhooks.verify_signature(forged, webhooks.sign(forged, SECRET, T), SECRET, now=T)
+
+
+@pytest.mark.parametrize("tolerance", [float("nan"), float("inf"), float("-inf"), -1, -0.5, True, "300"])
+def test_unusable_tolerance_is_refused(tolerance: Any) -> None:
+    """nan compares False with everything, so `tolerance=nan` used to accept a replay from 2023."""
+    with pytest.raises(ConfigurationError, match="tolerance"):
+        webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, tolerance=tolerance)
+    with pytest.raises(ConfigurationError, match="tolerance"):
+        webhooks.construct_event(RAW_BODY, REAL_HEADER, SECRET, tolerance=tolerance)
+    with Muxi(admin_key=SECRET) as m, pytest.raises(ConfigurationError, match="tolerance"):
+        m.webhooks.verify_signature(RAW_BODY, REAL_HEADER, tolerance=tolerance)
+
+
+@pytest.mark.parametrize("now", [float("nan"), float("inf")])
+def test_non_finite_clock_is_refused(now: float) -> None:
+    with pytest.raises(ConfigurationError, match="now"):
+        webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, now=now)
+
+
+def test_zero_tolerance_means_this_second_only() -> None:
+    assert webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, tolerance=0, now=T)
+    assert not webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, tolerance=0, now=T + 1)
+
+
 def test_fresh_signature_verifies_against_the_clock() -> None:
     header = webhooks.sign(RAW_BODY, SECRET)
     assert webhooks.verify_signature(RAW_BODY, header, SECRET)
