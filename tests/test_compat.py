@@ -1155,7 +1155,6 @@ def test_errors_are_official_and_native(muxi_fake: FakeMuxi) -> None:
 
 
 def test_unsupported_and_stream_errors_keep_both_names(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.state.async_chat = False
     with formation(muxi_fake) as f, pytest.raises(compat_errors.ServerError) as exc:
         f.chat({"message": "later", "mode": "async", "webhook_url": "http://127.0.0.1:9/hook"})
     assert isinstance(exc.value, native_errors.UnsupportedError) and exc.value.status_code == 501

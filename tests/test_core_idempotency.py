@@ -142,6 +142,7 @@ async def test_streams_send_a_key_and_reuse_it_on_retry_async(muxi_fake: FakeMux
 
 
 def test_submit_is_idempotent(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.async_chat = True
     with muxi_fake.client(user_id="u1") as m:
         a = m.chat.submit(message="later", webhook_url="https://example.com/h", idempotency_key="job-1")
         b = m.chat.submit(message="later", webhook_url="https://example.com/h", idempotency_key="job-1")

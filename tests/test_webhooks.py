@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from _helpers import env_without_muxi, run_example
 from muxi_sdk import Muxi, webhooks
-from muxi_sdk.errors import ConfigurationError, WebhookVerificationError
+from muxi_sdk.errors import ConfigurationError, UnsupportedError, WebhookVerificationError
 from muxi_sdk.models.webhooks import (
     WebhookEvent,
     WebhookFileContent,
@@ -567,6 +567,18 @@ def load_example() -> ModuleType:
 
 
 @pytest.fixture
+def muxi_fake(muxi_fake: FakeMuxi) -> FakeMuxi:
+    """The plugin's fake with async chats switched on (`mode: "async"` answers 501 by default, like the runtime)."""
+    muxi_fake.state.async_chat = True
+    return muxi_fake
+
+
+def test_the_fake_answers_async_chats_like_the_runtime_by_default() -> None:
+    with FakeMuxi() as fake, fake.client(user_id="u1") as m, pytest.raises(UnsupportedError):
+        m.chat.submit(message="later", webhook_url="https://example.com/hook")
+
+
+@pytest.fixture
 def receiver(muxi_fake: FakeMuxi) -> Iterator[tuple[str, Any]]:
     """The example receiver, verifying with the fake formation's admin key: (webhook URL, its EventLog)."""
     example = load_example()
@@ -721,6 +733,16 @@ def test_reset_restores_the_deliverer() -> None:
     state.reset()
     assert isinstance(state.tables["webhook_deliverer"], WebhookDeliverer)
     assert state.webhook_backoff_s == 1.0 and state.webhook_retries == 3 and state.webhook_backoff_max_s == 60.0
+    assert state.async_chat is False
+
+
+def test_reset_keeps_the_switches_the_server_was_built_with() -> None:
+    from muxi_sdk.testing import FakeState
+
+    state = FakeState(async_chat=True, webhook_retries=0)
+    state.async_chat, state.webhook_retries = False, 5
+    state.reset()
+    assert state.async_chat is True and state.webhook_retries == 0
 
 
 def test_example_demo_runs() -> None:

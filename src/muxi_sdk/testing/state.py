@@ -17,6 +17,9 @@ DEFAULT_SECRET_KEY = "fake-secret-key"
 DEFAULT_FORMATION_ID = "fake-formation"
 
 
+_SWITCHES = ("async_chat", "webhook_retries", "webhook_backoff_s", "webhook_backoff_max_s", "webhook_timeout_s")
+
+
 @dataclass
 class RecordedRequest:
     method: str
@@ -35,9 +38,9 @@ class FakeState:
     secret_key: str = DEFAULT_SECRET_KEY
     formation_id: str = DEFAULT_FORMATION_ID
     version: str = "1.0.0"
-    # True: `mode: "async"` with a webhook_url is accepted (202) as the MUXI docs describe.
-    # False: answer 501 like muxi-runtime 1.20260928, which cannot do per-request async over HTTP.
-    async_chat: bool = True
+    # False (the default): `mode: "async"` answers 501 like muxi-runtime 1.20260928, which cannot do
+    # per-request async over HTTP. True: opt in to what the MUXI docs describe (202, then a signed webhook).
+    async_chat: bool = False
     keepalive_interval_s: float = 1.0
     # Signed webhook deliveries of async chats (testing/webhooks.py): up to `webhook_retries` retries, waiting
     # webhook_backoff_s * 2**n seconds (1, 2, 4 ...) capped at webhook_backoff_max_s; per-attempt timeout.
@@ -57,6 +60,8 @@ class FakeState:
     started_at: float = 0.0
 
     def __post_init__(self) -> None:
+        # reset() goes back to what the server was built with (FakeMuxi(async_chat=True) stays opted in)
+        self._switches = {name: getattr(self, name) for name in _SWITCHES}
         self.install_webhook_deliverer()
 
     def install_webhook_deliverer(self) -> None:
@@ -82,7 +87,6 @@ class FakeState:
             self.executions.clear()
             self.idempotency_locks.clear()
             self.tables.clear()
-        self.async_chat = True
-        self.webhook_retries, self.webhook_backoff_s, self.webhook_backoff_max_s = 3, 1.0, 60.0
-        self.webhook_timeout_s = 30.0
+        for name, value in self._switches.items():
+            setattr(self, name, value)
         self.install_webhook_deliverer()
