@@ -178,7 +178,7 @@ async def test_docs_associate_and_plain_string_chat_async(muxi_fake: FakeMuxi) -
 def test_docs_get_agents_iterates_over_agents_and_stays_the_official_dict(muxi_fake: FakeMuxi) -> None:
     agents = formation_client(muxi_fake).get_agents()
     assert [a["id"] for a in agents] == [a["id"] for a in agents["agents"]]
-    keys = set(agents.keys())  # noqa: SIM118 (iterating gives the agents, not the keys)
+    keys = set(agents.keys())
     assert isinstance(agents, dict) and keys >= {"agents", "count"}
     assert dict(agents) == {k: agents[k] for k in keys}
     assert json.loads(json.dumps(agents))["count"] == agents["count"]
