@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from muxi_sdk import Muxi
+from muxi_sdk._utils.bundles import read_manifest
 from muxi_sdk.errors import ConflictError
 from muxi_sdk.formations import FormationOperationError
 from muxi_sdk.models.formations import CompleteEvent, ProgressEvent
-from muxi_sdk.utils.bundles import read_manifest
 
 FORMATION_DIR = Path(__file__).resolve().parent / "formation"
 

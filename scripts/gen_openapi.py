@@ -38,16 +38,16 @@ if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
 from pydantic import TypeAdapter  # noqa: E402
 
 from muxi_sdk import _version  # noqa: E402
-from muxi_sdk.basesdk import BaseSDK  # noqa: E402
-from muxi_sdk.sdk import Muxi  # noqa: E402
-from muxi_sdk.types.basemodel import InputModel  # noqa: E402
-from muxi_sdk.utils.operation import Operation  # noqa: E402
-from muxi_sdk.utils.security import (  # noqa: E402
+from muxi_sdk._core.auth import (  # noqa: E402
     ADMIN_KEY_HEADER,
     CLIENT_KEY_HEADER,
     IDEMPOTENCY_HEADER,
     USER_ID_HEADER,
 )
+from muxi_sdk._core.operation import Operation  # noqa: E402
+from muxi_sdk._core.request import BaseSDK  # noqa: E402
+from muxi_sdk.sdk import Muxi  # noqa: E402
+from muxi_sdk.types.basemodel import InputModel  # noqa: E402
 
 SPEAKEASY = ROOT / ".speakeasy"
 OPENAPI_PATH = SPEAKEASY / "openapi.yaml"

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
-from muxi_sdk.basesdk import BaseSDK, call_options
-from muxi_sdk.utils.operation import Call, Operation, RequestInput
+from muxi_sdk._core.operation import Call, Operation, RequestInput
+from muxi_sdk._core.request import BaseSDK, call_options
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,10 +10,10 @@ import pytest
 
 from _helpers import probe
 from muxi_sdk import Muxi
+from muxi_sdk._core.auth import hmac_signature
+from muxi_sdk._core.operation import Operation, RequestInput
 from muxi_sdk.errors import AuthenticationError, ConfigurationError, MuxiError
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.operation import Operation, RequestInput
-from muxi_sdk.utils.security import hmac_signature
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -11,6 +11,8 @@ import pytest
 
 from _helpers import dead_url, probe
 from muxi_sdk import Muxi
+from muxi_sdk._core.operation import Operation, RequestInput
+from muxi_sdk._utils.serializers import json_body
 from muxi_sdk.errors import (
     APIStatusError,
     AuthenticationError,
@@ -27,8 +29,6 @@ from muxi_sdk.errors import (
 )
 from muxi_sdk.testing import FakeMuxi, ScriptedReply
 from muxi_sdk.testing.routes.chat import ASYNC_UNSUPPORTED
-from muxi_sdk.utils.operation import Operation, RequestInput
-from muxi_sdk.utils.serializers import json_body
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -11,11 +11,11 @@ import pytest
 
 from _helpers import FAST, Probe, dead_url
 from muxi_sdk import Muxi
+from muxi_sdk._core.operation import Operation, RequestInput
 from muxi_sdk._hooks import HookContext
 from muxi_sdk.errors import AuthenticationError, ConnectionError, MuxiError, ServerError
 from muxi_sdk.sdkconfiguration import SDKConfiguration
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.operation import Operation, RequestInput
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -13,6 +13,9 @@ import pytest
 
 from _helpers import Probe, dead_url, fast
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+from muxi_sdk._core.operation import Operation, RequestInput
+from muxi_sdk._core.retries import RetryState
+from muxi_sdk._utils.serializers import json_body
 from muxi_sdk.errors import (
     ConnectionError,
     MuxiError,
@@ -24,9 +27,6 @@ from muxi_sdk.errors import (
     parse_retry_after,
 )
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.operation import Operation, RequestInput
-from muxi_sdk.utils.retries import RetryState
-from muxi_sdk.utils.serializers import json_body
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -10,12 +10,12 @@ import pytest
 from httpx_sse import ServerSentEvent
 
 from muxi_sdk import Muxi
+from muxi_sdk._core.retries import BackoffStrategy, RetryConfig
 from muxi_sdk.errors import ConfigurationError, NotFoundError, StreamError, StreamInterruptedError
 from muxi_sdk.events import EventStream, EventStreamAsync, decode_runtime_event
 from muxi_sdk.models.chat import CompletedEvent, ContentEvent, ErrorEvent, ProgressEvent, UnknownEvent
 from muxi_sdk.models.events import ActivityEvent, StreamCompletedEvent, StreamOpenEvent
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.retries import BackoffStrategy, RetryConfig
 
 FAST = RetryConfig("backoff", BackoffStrategy(initial_interval=1, max_interval=20, max_elapsed_time=2_000))
 

@@ -13,6 +13,8 @@ import pytest
 from httpx_sse import ServerSentEvent
 
 from muxi_sdk import Muxi
+from muxi_sdk._utils.bundles import pack_directory, parse_manifest
+from muxi_sdk._utils.serializers import RawBody, raw_body
 from muxi_sdk.errors import (
     AuthenticationError,
     ConflictError,
@@ -38,8 +40,6 @@ from muxi_sdk.models.formations import (
 )
 from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.routes.server import append_log, begin_update, fail_next_operation, formations
-from muxi_sdk.utils.bundles import pack_directory, parse_manifest
-from muxi_sdk.utils.serializers import RawBody, raw_body
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from _helpers import ROOT, discover, load_script
-from muxi_sdk.basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from muxi_sdk._core.operation import Call, Operation, RequestInput
+from muxi_sdk._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from muxi_sdk.sdk import Muxi
-from muxi_sdk.utils.operation import Call, Operation, RequestInput
 
 FIX = "run `python scripts/gen_openapi.py` and commit the result"
 

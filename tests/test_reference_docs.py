@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from muxi_sdk.basesdk import BaseSDK
+from muxi_sdk._core.request import BaseSDK
 from muxi_sdk.sdk import Muxi
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from muxi_sdk import webhooks
-from muxi_sdk.basesdk import _parse
-from muxi_sdk.chatstream import ChatStream, decode_chat_event
+from muxi_sdk._core.operation import Operation
+from muxi_sdk._core.request import _parse
+from muxi_sdk._streams.chat import ChatStream, decode_chat_event
+from muxi_sdk._streams.eventstream import EventStream
 from muxi_sdk.errors import (
     APIStatusError,
     MuxiError,
@@ -30,8 +32,6 @@ from muxi_sdk.errors import (
 from muxi_sdk.events import decode_runtime_event
 from muxi_sdk.models.chat import ChatResponse
 from muxi_sdk.models.sessions import Session
-from muxi_sdk.utils.eventstreaming import EventStream
-from muxi_sdk.utils.operation import Operation
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

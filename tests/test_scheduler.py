@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from muxi_sdk import errors
+from muxi_sdk._utils.cron import cron_problem, normalize_schedule
 from muxi_sdk.models.scheduler import ScheduledJob
 from muxi_sdk.testing import FakeMuxi
 from muxi_sdk.testing.idempotency import executions_for
-from muxi_sdk.utils.cron import cron_problem, normalize_schedule
 
 
 def _last(fake: FakeMuxi, method: str) -> tuple[dict[str, str], object]:

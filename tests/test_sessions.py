@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from muxi_sdk import Muxi
+from muxi_sdk._core.pagination import AsyncPage, Page
 from muxi_sdk.errors import ConfigurationError, InvalidInputError, NotFoundError, ValidationError
 from muxi_sdk.models.sessions import RestoreMessage, Session, SessionMessage, SessionSummary
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils.pagination import AsyncPage, Page
 
 
 def _chat_sessions(m: Muxi, n: int) -> list[str]:

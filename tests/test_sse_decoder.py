@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from muxi_sdk.utils.sse import iter_sse
+from muxi_sdk._streams.sse import iter_sse
 
 
 def events(*chunks: bytes) -> list[tuple[str, str, str, int | None]]:

@@ -12,18 +12,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._core.retries import BackoffStrategy, RetryConfig
 from ._version import __openapi_doc_version__, __title__
 from .sdk import Muxi
 from .types import UNSET
-from .utils.retries import BackoffStrategy, RetryConfig
 
 if TYPE_CHECKING:
     from . import errors, models, webhooks
     from ._hooks import HookContext, SDKHooks
+    from ._streams.eventstream import EventStream, EventStreamAsync
     from ._version import __user_agent__, __version__
     from .errors import MuxiError
     from .models.shared import ResponseMeta
-    from .utils.eventstreaming import EventStream, EventStreamAsync
 
     VERSION = __version__
     USER_AGENT = __user_agent__
@@ -41,8 +41,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "webhooks": ("muxi_sdk.webhooks", None),
     "MuxiError": ("muxi_sdk.errors", "MuxiError"),
     "ResponseMeta": ("muxi_sdk.models.shared", "ResponseMeta"),
-    "EventStream": ("muxi_sdk.utils.eventstreaming", "EventStream"),
-    "EventStreamAsync": ("muxi_sdk.utils.eventstreaming", "EventStreamAsync"),
+    "EventStream": ("muxi_sdk._streams.eventstream", "EventStream"),
+    "EventStreamAsync": ("muxi_sdk._streams.eventstream", "EventStreamAsync"),
     "HookContext": ("muxi_sdk._hooks", "HookContext"),
     "SDKHooks": ("muxi_sdk._hooks", "SDKHooks"),
 }

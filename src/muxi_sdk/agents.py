@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .models.agents import Agent, AgentList, KnowledgeSyncRequest, KnowledgeSyncResult
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import json_body
 
 _TAGS = ("agents",)
 LIST = Operation("agents_list", "GET", "/agents", "admin", AgentList, user="none", tags=_TAGS)

@@ -7,13 +7,13 @@ from typing import Any, Literal
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
-from .chatstream import ChatStream, ChatStreamAsync, decode_chat_event
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from ._streams.chat import ChatStream, ChatStreamAsync, decode_chat_event
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import file_source, json_body
 from .errors import InvalidInputError
 from .models.chat import AsyncChatAccepted, ChatRequest, ChatResponse, UIResponse, UIResponseTypedDict
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import file_source, json_body
 
 _CHAT_TIMEOUT_MS = 600_000
 

@@ -7,7 +7,10 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .errors import InvalidInputError
 from .models.credentials import (
     Credential,
@@ -16,9 +19,6 @@ from .models.credentials import (
     CredentialList,
     CredentialServiceList,
 )
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import json_body
 
 _TAGS = ("credentials",)
 SERVICES = Operation(

@@ -7,14 +7,14 @@ from typing import Any
 from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_stream_op, call_options, sync_op, type_adapter
-from .chatstream import _json
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_stream_op, call_options, sync_op, type_adapter
+from ._core.userscope import require_user_for_client_key
+from ._streams.chat import _json
+from ._streams.eventstream import ResumableEventStream, ResumableEventStreamAsync, resumable
 from .errors import StreamError
 from .models.chat import TokenEvent, UnknownEvent
 from .models.events import ActivityEvent, RuntimeEvent, StreamCompletedEvent, StreamOpenEvent
-from .utils.eventstreaming import ResumableEventStream, ResumableEventStreamAsync, resumable
-from .utils.operation import Call, Operation, RequestInput
-from .utils.userscope import require_user_for_client_key
 
 USER = Operation("events_user", "GET", "/events", "dual", stream=True, tags=("events",))
 SESSION = Operation("events_session", "GET", "/events/{session_id}", "dual", stream=True, tags=("events",))

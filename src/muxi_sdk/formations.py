@@ -16,7 +16,20 @@ from typing import IO, Any, Literal, Union
 from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, require_id, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import (
+    BaseSDK,
+    RequestOptions,
+    StreamStart,
+    async_op,
+    async_stream_op,
+    call_options,
+    require_id,
+    sync_op,
+)
+from ._streams.eventstream import EventStream, EventStreamAsync
+from ._utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
+from ._utils.serializers import RawBody, raw_body
 from .errors import InvalidInputError, StreamError
 from .models.formations import (
     CancelUpdateResult,
@@ -37,10 +50,6 @@ from .models.formations import (
     UpdateResult,
 )
 from .server import check_lines
-from .utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
-from .utils.eventstreaming import EventStream, EventStreamAsync
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import RawBody, raw_body
 
 BundleSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 """A formation bundle: a `.tar.gz` path, its bytes, a binary file object, or a formation directory."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from .models.mcp import McpConfig, McpServer, McpServerList, McpToolList
-from .utils.operation import Call, Operation, RequestInput
 
 _TAGS = ("mcp",)
 CONFIG = Operation("mcp_config", "GET", "/mcp", "admin", McpConfig, user="none", tags=_TAGS)

@@ -7,7 +7,11 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.pagination import Page, PageSpec, paginated
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .errors import InvalidInputError
 from .models.memory import (
     BufferCleared,
@@ -21,10 +25,6 @@ from .models.memory import (
     MemoryScope,
 )
 from .models.memory import Memory as MemoryRecord
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.pagination import Page, PageSpec, paginated
-from .utils.serializers import json_body
 
 _TAGS = ("memory",)
 CONFIG = Operation("memory_config", "GET", "/memory", "admin", MemoryConfig, user="none", tags=_TAGS)

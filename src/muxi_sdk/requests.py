@@ -6,10 +6,10 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.userscope import require_user_for_client_key
 from .models.requests import RequestCancellation, RequestList, RequestStatus
-from .utils.operation import Call, Operation, RequestInput
-from .utils.userscope import require_user_for_client_key
 
 LIST = Operation("requests_list", "GET", "/requests", "dual", RequestList, tags=("requests",))
 GET = Operation("requests_get", "GET", "/requests/{request_id}", "dual", RequestStatus, tags=("requests",))

@@ -6,7 +6,11 @@ from datetime import datetime
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.cron import normalize_schedule
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .models.scheduler import (
     JobDeleted,
     JobState,
@@ -17,10 +21,6 @@ from .models.scheduler import (
     ScheduledJobUpdate,
     SchedulerConfig,
 )
-from .utils.cron import normalize_schedule
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import json_body
 
 _TAGS = ("scheduler",)
 CONFIG = Operation("scheduler_config", "GET", "/scheduler", "admin", SchedulerConfig, user="none", tags=_TAGS)

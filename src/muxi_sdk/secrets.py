@@ -13,7 +13,11 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.multistep import Steps, async_steps, sync_steps
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .errors import ConflictError, InvalidInputError, NotFoundError
 from .models.secrets import (
     Secret,
@@ -24,10 +28,6 @@ from .models.secrets import (
     SecretSetResult,
     SecretUpdate,
 )
-from .utils.inputs import body_dict, validate_input
-from .utils.multistep import Steps, async_steps, sync_steps
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import json_body
 
 _TAGS = ("secrets",)
 LIST = Operation("secrets_list", "GET", "/secrets", "admin", SecretList, user="none", tags=_TAGS)

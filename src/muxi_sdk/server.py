@@ -13,10 +13,10 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from .errors import InvalidInputError
 from .models.server import ServerHealth, ServerLogs, ServerStatus
-from .utils.operation import Call, Operation, RequestInput
 
 PING = Operation(
     "server_ping", "GET", "/ping", "none", str, api="server", envelope=False, user="none", tags=("server",)

@@ -7,7 +7,11 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.pagination import Page, PageSpec, paginated
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .errors import InvalidInputError
 from .models.sessions import (
     RestoreMessage,
@@ -20,10 +24,6 @@ from .models.sessions import (
     SessionRestoreResult,
     SessionSummary,
 )
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.pagination import Page, PageSpec, paginated
-from .utils.serializers import json_body
 
 # `response` documents the data; pagination reads it raw (JSONPath) and validates each item once.
 LIST = Operation("sessions_list", "GET", "/sessions", "client", SessionList, user="required", tags=("sessions",))

@@ -13,7 +13,9 @@ from typing import Any
 from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from ._streams.eventstream import EventStream, EventStreamAsync
 from .errors import InvalidInputError, StreamError
 from .models.chat import UnknownEvent
 from .models.system import (
@@ -35,8 +37,6 @@ from .models.system import (
     Sop,
     SopList,
 )
-from .utils.eventstreaming import EventStream, EventStreamAsync
-from .utils.operation import Call, Operation, RequestInput
 
 _TAGS = ("system",)
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .errors import InvalidInputError
 from .models.triggers import Trigger, TriggerList, TriggerRequest, TriggerResult
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import json_body
 
 _TAGS = ("triggers",)
 LIST = Operation("triggers_list", "GET", "/triggers", "client", TriggerList, user="none", tags=_TAGS)

@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 from typing_extensions import Unpack
 
-from .basesdk import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput
+from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._utils.inputs import body_dict, validate_input
+from ._utils.serializers import json_body
 from .credentials import Credentials
 from .errors import InvalidInputError
 from .models.users import (
@@ -18,9 +21,6 @@ from .models.users import (
     UserIdentifiers,
     identifier_wire,
 )
-from .utils.inputs import body_dict, validate_input
-from .utils.operation import Call, Operation, RequestInput
-from .utils.serializers import json_body
 
 # Client key only: the runtime rejects the admin key on /users (401), although MUXI's docs and the official
 # SDK use the admin key here.

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from muxi_sdk import Muxi
-from muxi_sdk.basesdk import BaseSDK
-from muxi_sdk.utils.operation import Operation
+from muxi_sdk._core.operation import Operation
+from muxi_sdk._core.request import BaseSDK
 
 from .helpers import PARTIAL_RUN, RECORDER, OperationRecorder
 

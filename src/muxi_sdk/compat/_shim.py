@@ -19,8 +19,8 @@ from typing import Any, Concatenate, ParamSpec
 
 from typing_extensions import Self
 
+from .._core.retries import BackoffStrategy, RetryConfig
 from ..sdk import Muxi
-from ..utils.retries import BackoffStrategy, RetryConfig
 from .errors import translated
 
 P = ParamSpec("P")
@@ -35,7 +35,7 @@ def dump(value: Any) -> Any:
     model_dump = getattr(value, "model_dump", None)
     if model_dump is not None:
         return model_dump(mode="json", by_alias=True, exclude_unset=True)
-    data = getattr(value, "data", None)  # utils.pagination.Page
+    data = getattr(value, "data", None)  # _core.pagination.Page
     if isinstance(data, dict):
         return dict(data)
     return value

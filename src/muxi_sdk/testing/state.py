@@ -26,6 +26,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""
 
 
 @dataclass

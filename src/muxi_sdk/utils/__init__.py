@@ -1,5 +1,5 @@
 """Utilities: retries, streams, pagination, security. Import `RetryConfig`/`BackoffStrategy` from here."""
 
-from .retries import BackoffStrategy, RetryConfig
+from .._core.retries import BackoffStrategy, RetryConfig
 
 __all__ = ["BackoffStrategy", "RetryConfig"]

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ...utils.cron import CRON_EXAMPLE, cron_problem, iso_utc, parse_datetime
+from ..._utils.cron import CRON_EXAMPLE, cron_problem, iso_utc, parse_datetime
 from ..auth import require, user_id
 from ..envelope import APIError, envelope, ok, validation_error
 from ..idempotency import idempotent

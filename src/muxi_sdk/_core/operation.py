@@ -50,7 +50,7 @@ class RequestInput:
 
     path_params: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, Any] | None = None
-    body: Any = None  # a utils.serializers.Body, or None
+    body: Any = None  # an _utils.serializers.Body, or None
     headers: Mapping[str, str] | None = None
     user_id: str | None = None
     idempotency_key: str | None = None
@@ -70,6 +70,6 @@ class Call(Generic[R]):
 
     op: Operation
     input: RequestInput
-    options: Any  # basesdk.CallOptions
+    options: Any  # _core.request.CallOptions
     stream: Callable[[Any, bool], Any] | None = None
     post: Callable[[Any, bool], Any] | None = None

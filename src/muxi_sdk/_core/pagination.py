@@ -32,8 +32,8 @@ from ..types.basemodel import BaseModel
 from .operation import Call, Operation, RequestInput
 
 if TYPE_CHECKING:
-    from ..basesdk import BaseSDK, CallOptions
     from ..models.shared import ResponseMeta
+    from .request import BaseSDK, CallOptions
 
 T = TypeVar("T")
 
@@ -148,7 +148,7 @@ def _page_call(cursor: _Cursor) -> Call[Any]:
 
 
 def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any]:
-    from ..basesdk import type_adapter
+    from .request import type_adapter
 
     spec = cursor.spec
     data = dict(result.__pydantic_extra__ or {})

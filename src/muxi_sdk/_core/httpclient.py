@@ -71,7 +71,7 @@ class ClientPool:
 
     def _check_open(self) -> None:
         if self.closed:
-            from .errors import ConfigurationError
+            from ..errors import ConfigurationError
 
             raise ConfigurationError("this Muxi client is closed; create a new one")
 

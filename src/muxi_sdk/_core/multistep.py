@@ -28,7 +28,7 @@ from ..errors import MuxiError
 from .operation import Call
 
 if TYPE_CHECKING:
-    from ..basesdk import BaseSDK
+    from .request import BaseSDK
 
 R = TypeVar("R")
 P = ParamSpec("P")
@@ -54,7 +54,7 @@ def _advance(steps: Steps[R], outcome: Any) -> tuple[bool, Any]:
 
 
 def _named(method: Any, builder: Any, suffix: str) -> Any:
-    from ..basesdk import _twin
+    from .request import _twin
 
     method = _twin(method, builder, suffix, "{}")
     sig = method.__signature__

@@ -20,9 +20,9 @@ import httpx
 from httpx_sse import ServerSentEvent
 from typing_extensions import Self
 
+from .._core.retries import RetryConfig, RetryState
 from ..errors import ConnectionError, MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
-from .retries import RetryConfig, RetryState
 from .sse import aiter_sse, iter_sse
 
 T = TypeVar("T")

@@ -20,26 +20,26 @@ from urllib.parse import quote
 import httpx
 from typing_extensions import TypedDict
 
-from . import _version, errors
-from ._hooks import HookContext
-from .models.shared import ResponseMeta
-from .types import UNSET, OptionalNullable
-from .utils.logger import NoOpLogger, redact_headers, redact_url
-from .utils.operation import Call, Operation, RequestInput
-from .utils.retries import RetryConfig, RetryState
-from .utils.security import (
+from .. import _version, errors
+from .._hooks import HookContext
+from .._utils.logger import NoOpLogger, redact_headers, redact_url
+from ..models.shared import ResponseMeta
+from ..types import UNSET, OptionalNullable
+from .auth import (
     ADMIN_KEY_HEADER,
     CLIENT_KEY_HEADER,
     IDEMPOTENCY_HEADER,
     USER_ID_HEADER,
     hmac_authorization,
 )
+from .operation import Call, Operation, RequestInput
+from .retries import RetryConfig, RetryState
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-    from .sdkconfiguration import SDKConfiguration
-    from .utils.eventstreaming import AsyncStreamContext
+    from .._streams.eventstream import AsyncStreamContext
+    from ..sdkconfiguration import SDKConfiguration
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,6 +64,10 @@ class CallOptions:
     server_url: str | None = None
     timeout_ms: int | None = None
     http_headers: Mapping[str, str] | None = None
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    extra_body: Mapping[str, Any] | None = None
+    raw: bool = False  # `with_raw_response`: hand back the answer before parsing
 
 
 @dataclass(frozen=True)
@@ -168,25 +172,46 @@ class BaseSDK:
 
     # ----------------------------------------------------------------- running a described call
     def _execute(self, call: Call[Any]) -> Any:
-        result = _drive(self._flow(call.op, call.input, call.options, is_async=False), self.sdk_configuration)
+        cfg = self.sdk_configuration
+        flow = self._flow(call.op, call.input, call.options, is_async=False)
+        if cfg.tracing is not None:
+            flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
+        result = _drive(flow, cfg)
         if call.stream is not None:
-            return _owned(call.stream(result, False), self)
+            return _owned(self._watched(call.stream(result, False)), self)
         return call.post(result, False) if call.post is not None else result
 
     async def _execute_async(self, call: Call[Any]) -> Any:
+        cfg = self.sdk_configuration
         flow = self._flow(call.op, call.input, call.options, is_async=True)
-        result = await _drive_async(flow, self.sdk_configuration)
+        if cfg.tracing is not None:
+            flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
+        result = await _drive_async(flow, cfg)
         if call.stream is not None:
-            return _owned(call.stream(result, True), self)
+            return _owned(self._watched(call.stream(result, True)), self)
         return call.post(result, True) if call.post is not None else result
+
+    def _watched(self, stream: Any) -> Any:
+        tracing = self.sdk_configuration.tracing
+        if tracing is not None:
+            tracing.watch(stream)
+        return stream
+
+    @property
+    def with_raw_response(self) -> Any:
+        """This resource's methods, each returning a `RawResponse` (status, headers, body; `.parse()`)."""
+        from .raw import RawResponseProxy
+
+        return RawResponseProxy(self)
 
     # ----------------------------------------------------------------- the shared flow
     def _base_url(self, op: Operation, server_url: str | None) -> str:
         cfg = self.sdk_configuration
         if op.api == "server":
-            return (server_url or cfg.server_api_url()).rstrip("/")
+            return (server_url or cfg.base_url_override or cfg.server_api_url()).rstrip("/")
+        server_url = server_url or cfg.base_url_override
         if server_url:
-            from .sdkconfiguration import formation_base
+            from ..sdkconfiguration import formation_base
 
             return formation_base(server_url)
         return cfg.formation_url()
@@ -239,8 +264,12 @@ class BaseSDK:
                 headers["Content-Length"] = str(length)
         if req.headers:
             headers.update(req.headers)
+        if cfg.default_headers:
+            headers.update(cfg.default_headers)
         if opts.http_headers:
             headers.update(opts.http_headers)
+        if opts.extra_headers:
+            headers.update(opts.extra_headers)
         _check_header_values(headers)
         return headers
 
@@ -250,6 +279,8 @@ class BaseSDK:
             if ms <= 0:
                 raise errors.InvalidInputError("timeout_ms must be a positive number of milliseconds")
             return httpx.Timeout(ms / 1000.0)
+        if self.sdk_configuration.http_timeout is not None:
+            return self.sdk_configuration.http_timeout
         if op.timeout_ms and not client_supplied:
             return httpx.Timeout(op.timeout_ms / 1000.0, connect=5.0)
         # Never pass None: that would switch off an injected client's own timeout.
@@ -270,8 +301,18 @@ class BaseSDK:
         timeout = self._timeout(op, opts, supplied)
         retry_config = cfg.effective_retry_config(opts.retries)
         body = req.body
+        if opts.extra_query:
+            params.update((k, _query_value(v)) for k, v in opts.extra_query.items() if v is not None)
+        if opts.extra_body is not None:
+            from .extras import with_extra_body
+
+            body = with_extra_body(op.method, op.operation_id, body, opts.extra_body)
+            headers["Content-Type"] = body.content_type
+            headers.pop("Content-Length", None)
+            if body.content is None and body.length is not None:
+                headers["Content-Length"] = str(body.length)
         if body is not None and body.parts:  # files embedded in a JSON body (serializers is loaded already)
-            from .utils.serializers import check_upload_size
+            from .._utils.serializers import check_upload_size
 
             check_upload_size(body, cfg.max_upload_bytes)
         replayable_body = body is None or body.replayable
@@ -362,6 +403,10 @@ class BaseSDK:
                     http_response=response,
                 )
                 return StreamStart(response, meta)
+            if opts.raw:
+                from .raw import RawResponse
+
+                return RawResponse(response, functools.partial(_parse, op, response, attempts, elapsed_ms), attempts)
             return _parse(op, response, attempts, elapsed_ms)
 
 
@@ -588,6 +633,8 @@ def _twin(method: Any, builder: Any, suffix: str, returns: str) -> Any:
 
     method.__name__ = method.__qualname__ = builder.__name__.lstrip("_") + suffix
     del method.__wrapped__
+    method._muxi_builder = builder  # for `with_raw_response`
+    method._muxi_async = bool(suffix)
     sig = inspect.signature(builder)
     ret = sig.return_annotation
     if isinstance(ret, str) and ret.startswith("Call[") and ret.endswith("]"):
@@ -613,7 +660,7 @@ def async_stream_op(
 
     @functools.wraps(builder)
     def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
-        from .utils.eventstreaming import AsyncStreamContext  # loaded with the first stream, not at import
+        from .._streams.eventstream import AsyncStreamContext  # loaded with the first stream, not at import
 
         call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
         return AsyncStreamContext(lambda: self._execute_async(call))
@@ -631,7 +678,13 @@ class RequestOptions(TypedDict, total=False):
     timeout_ms: int | None
     """Timeout for this call, in milliseconds (every phase: connect, read, write, pool)."""
     http_headers: Mapping[str, str] | None
-    """Extra headers, applied last (they can override any header the SDK sets)."""
+    """Extra headers (over the client's `default_headers`; they can override any header the SDK sets)."""
+    extra_headers: Mapping[str, str] | None
+    """Headers added last; never the credentials (client/admin key, Authorization): those are refused."""
+    extra_query: Mapping[str, Any] | None
+    """Query parameters the SDK does not know yet (merged over the method's own)."""
+    extra_body: Mapping[str, Any] | None
+    """Top-level JSON body fields the SDK does not know yet (merged over the method's; not model-checked)."""
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -650,4 +703,16 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
         raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
         raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
+    if "extra_headers" in options or "extra_query" in options or "extra_body" in options:
+        from .extras import check_extra_body, check_extra_headers, check_extra_query
+
+        return CallOptions(
+            retries,
+            server_url,
+            timeout_ms,
+            http_headers,
+            check_extra_headers(options.get("extra_headers")),
+            check_extra_query(options.get("extra_query")),
+            check_extra_body(options.get("extra_body")),
+        )
     return CallOptions(retries, server_url, timeout_ms, http_headers)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
-from .security import USER_ID_HEADER
+from .auth import USER_ID_HEADER
 
 if TYPE_CHECKING:
     from ..sdkconfiguration import SDKConfiguration

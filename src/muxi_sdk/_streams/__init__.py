@@ -1,0 +1,1 @@
+"""Internal: SSE decoding and the event protocols (chat, lifecycle, logs, runtime events)."""

@@ -1,0 +1,1 @@
+"""Internal: internal helpers (serializers, input checks, logging, bundles, cron)."""
