@@ -1,0 +1,85 @@
+"""Claims of README.md and docs/ that no other test pinned (the docs audit of issue 17). Each test names
+the sentence it keeps true."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from muxi_sdk import Muxi, RetryConfig
+from muxi_sdk.errors import InvalidInputError, ServerError
+from muxi_sdk.testing import FakeMuxi
+
+WAV = {"filename": "hi.wav", "content": b"RIFF....", "content_type": "audio/wav"}
+
+
+@pytest.mark.parametrize("file", [b"hello", bytearray(b"hello"), io.BytesIO(b"hello")], ids=["bytes", "array", "io"])
+def test_readme_bare_bytes_need_a_filename(muxi_fake: FakeMuxi, file: Any) -> None:
+    """README, File uploads: "Bare bytes (or an unnamed `BytesIO`) raise `InvalidInputError`"."""
+    with muxi_fake.client(user_id="u1") as m:
+        with pytest.raises(InvalidInputError, match="filename"):
+            m.chat.send(message="x", files=[file])
+        with pytest.raises(InvalidInputError, match="filename"):
+            m.chat.audio(file=file)
+        assert m.chat.send(message="x", files=[{"filename": "a.txt", "content": b"hello"}]).text
+    assert [r.path for r in muxi_fake.state.requests] == ["/v1/chat"]  # only the wrapped one was sent
+
+
+async def test_readme_bare_bytes_need_a_filename_async(muxi_fake: FakeMuxi) -> None:
+    async with muxi_fake.client(user_id="u1") as m:
+        with pytest.raises(InvalidInputError, match="filename"):
+            await m.chat.send_async(message="x", files=[b"hello"])
+        with pytest.raises(InvalidInputError, match="filename"):
+            await m.chat.audio_async(file=b"RIFF")
+    assert muxi_fake.state.requests == []
+
+
+WRITES: dict[str, Callable[[Muxi], Any]] = {
+    "memory.add": lambda m: m.memory.add(type="fact", detail="x"),
+    "users.associate": lambda m: m.users.associate(identifiers=["a@example.com"]),
+    "secrets.set": lambda m: m.secrets.set(key="K", value="v"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_compatibility_writes_without_a_key_are_not_resent_after_a_500(muxi_fake: FakeMuxi, name: str) -> None:
+    """docs/compatibility.md used to list "retries on 5xx also resend POSTs that carry no idempotency key"
+    as an open point: a 500 may come after the write, so they are sent once."""
+    muxi_fake.faults.fail_next(1, 500)
+    with muxi_fake.client(user_id="u1") as m, pytest.raises(ServerError):
+        WRITES[name](m)
+    assert len(muxi_fake.state.requests) == 1
+
+
+async def test_compatibility_writes_without_a_key_are_not_resent_after_a_500_async(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.faults.fail_next(1, 500)
+    async with muxi_fake.client(user_id="u1") as m:
+        with pytest.raises(ServerError):
+            await m.memory.add_async(type="fact", detail="x")
+    assert len(muxi_fake.state.requests) == 1
+
+
+def test_chat_docs_audio_sends_no_idempotency_key(muxi_fake: FakeMuxi) -> None:
+    """docs/sdks/chat/README.md: audio has "no idempotency key, because MUXI does not deduplicate /audiochat"."""
+    with muxi_fake.client(user_id="u1") as m:
+        m.chat.audio(file=WAV)
+    assert "x-muxi-idempotency-key" not in muxi_fake.state.requests[-1].headers
+
+
+def test_compatibility_open_point_audio_session_id(muxi_fake: FakeMuxi) -> None:
+    """docs/compatibility.md, open points: `session_id` is None for a new audio session; the metadata has it."""
+    with muxi_fake.client(user_id="u1") as m:
+        reply = m.chat.audio(file=WAV)
+    assert reply.session_id is None
+    assert reply.message is not None and reply.message.metadata["session_id"]
+
+
+def test_compatibility_open_point_default_retry_budget_is_60_s() -> None:
+    """docs/compatibility.md, open points: a deterministic 500 costs about 60 s with the default policy."""
+    from muxi_sdk._core.retries import DEFAULT_RETRY_CONFIG
+
+    assert isinstance(DEFAULT_RETRY_CONFIG, RetryConfig) and DEFAULT_RETRY_CONFIG.backoff is not None
+    assert DEFAULT_RETRY_CONFIG.backoff.max_elapsed_time == 60_000
