@@ -1,8 +1,9 @@
 """Side-by-side benchmarks: raw httpx, the official `muxi` SDK and muxi-sdk, in one process, interleaved.
 
     pip install -r bench/requirements.txt
-    python bench/run.py --quick          # under a minute
-    python bench/run.py                  # the full run; writes docs/benchmarks/results.md and results.png
+    python bench/run.py --quick          # under a minute; writes bench/results/ (not committed)
+    python bench/run.py                  # the full run; writes bench/results/ too
+    python bench/run.py --update-docs    # a full run that rewrites the committed docs/benchmarks/results.md + .png
 
 Servers run in their own processes (so the CPU time measured here is the client's): a minimal raw ASGI
 server (bench/rawserver.py, isolates client cost) and the bundled fake MUXI server. Every figure is the
@@ -382,11 +383,33 @@ def fmt(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.2f}×"
 
 
-def main() -> None:
+SCRATCH = ROOT / "bench" / "results"
+COMMITTED = ROOT / "docs" / "benchmarks"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts: finishes in under a minute")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks"))
-    args = parser.parse_args()
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--out", help=f"directory for results.md / results.png (default {SCRATCH.relative_to(ROOT)})")
+    where.add_argument(
+        "--update-docs", action="store_true", help=f"a full run that rewrites {COMMITTED.relative_to(ROOT)}/results.*"
+    )
+    args = parser.parse_args(argv)
+    if args.update_docs and args.quick:
+        parser.error("--update-docs takes a full run: the committed results are never quick ones")
+    return args
+
+
+def output_dir(args: argparse.Namespace) -> Path:
+    """Where a run writes: the committed results only when asked for explicitly."""
+    if args.update_docs:
+        return COMMITTED
+    return Path(args.out) if args.out else SCRATCH
+
+
+def main() -> None:
+    args = parse_args()
     calls, rounds, events, fan, imports = (50, 5, 20_000, 200, 3) if args.quick else (300, 9, 100_000, 1000, 9)
     raw_port, fake_port = free_port(), free_port()
     servers = [
@@ -420,7 +443,9 @@ def main() -> None:
         for proc in servers:
             proc.terminate()
             proc.wait(5)
-    print(report(results, Path(args.out), args.quick))
+    out = output_dir(args)
+    print(report(results, out, args.quick))
+    print(f"wrote {out / 'results.md'}", file=sys.stderr)
 
 
 if __name__ == "__main__":
