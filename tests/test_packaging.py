@@ -62,6 +62,8 @@ def metadata(wheel: Path) -> Any:
 
 
 def test_wheel_contents_and_metadata(wheel: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "pip wheel --no-deps -w dist ." in readme and f"pip install dist/{wheel.name}" in readme
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
     assert "muxi_sdk/py.typed" in names
