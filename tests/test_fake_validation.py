@@ -226,3 +226,14 @@ def _field_kinds(schema: dict[str, Any]) -> set[str]:
     return {m["type"] for m in members if "type" in m and m["type"] != "null"} | (
         {"ref"} if any("$ref" in m for m in members) else set()
     )
+
+
+def test_the_schemas_are_the_runtimes_current_openapi() -> None:
+    """runtime_requests.json is what scripts/gen_fake_requests.py extracts from ../shared/api today."""
+    from _helpers import load_script
+
+    gen = load_script("gen_fake_requests")
+    if not gen.SOURCE.exists():
+        pytest.skip(f"{gen.SOURCE} is not beside the repository (CI and developer machines have it)")
+    assert gen.TARGET.read_text() == gen.render(json.loads(gen.SOURCE.read_text()))
+    assert runtime_requests().runtime == "1.20260928.0"
