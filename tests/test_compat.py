@@ -506,7 +506,8 @@ def test_docs_sessions_memory_triggers_scheduler(muxi_fake: FakeMuxi) -> None:
     assert m.scheduler.list().count == 0
 
 
-def test_docs_server_deploy_and_lifecycle(muxi_fake: FakeMuxi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def write_my_bot_bundle(tmp_path: Path) -> None:
+    """The `my-bot.tar.gz` the docs' deploy snippets name, in `tmp_path`."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         data = b"id: my-bot\nversion: 1.0.0\nagents: []\n"
@@ -514,6 +515,10 @@ def test_docs_server_deploy_and_lifecycle(muxi_fake: FakeMuxi, tmp_path: Path, m
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     (tmp_path / "my-bot.tar.gz").write_bytes(buf.getvalue())
+
+
+def test_docs_server_deploy_and_lifecycle(muxi_fake: FakeMuxi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_my_bot_bundle(tmp_path)
     monkeypatch.chdir(tmp_path)
     ns = run_snippet(DOCS_SERVER, muxi_fake)
     assert ns["result"]["formation_id"] == "my-bot"

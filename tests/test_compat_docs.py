@@ -9,10 +9,8 @@ it names (`sess_abc123`, `mem_abc123`, `job_abc123`, the `my-bot` bundle) are cr
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import tarfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import pytest
 
 from muxi_sdk.compat import FormationClient
 from muxi_sdk.testing import FakeMuxi
-from test_compat import fill, port
+from test_compat import fill, port, write_my_bot_bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT.parent / "shared" / "api" / "official-docs-snippets.md"
@@ -54,13 +52,7 @@ def _seed(fake: FakeMuxi, tmp_path: Path, snippet: str) -> None:
     m.triggers.list()  # seeds the fake's trigger table (github-issue)
     fake.state.table("triggers")["daily-report"] = "Daily report for ${{ data.date }}"
     m.close()
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        data = b"id: my-bot\nversion: 1.0.0\nagents: []\n"
-        info = tarfile.TarInfo("formation.afs")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    (tmp_path / "my-bot.tar.gz").write_bytes(buf.getvalue())
+    write_my_bot_bundle(tmp_path)
 
 
 class _App:
