@@ -83,3 +83,26 @@ def test_compatibility_open_point_default_retry_budget_is_60_s() -> None:
 
     assert isinstance(DEFAULT_RETRY_CONFIG, RetryConfig) and DEFAULT_RETRY_CONFIG.backoff is not None
     assert DEFAULT_RETRY_CONFIG.backoff.max_elapsed_time == 60_000
+
+
+def test_readme_ci_runs_every_supported_python_and_the_oldest_dependencies() -> None:
+    """README, Development: 3.10-3.13 from pyenv, 3.10/3.11 required, the oldest allowed versions pinned."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    ci = (root / ".ci" / "run").read_text()
+    assert "SUPPORTED=(3.10 3.11 3.12 3.13)" in ci and "PRIMARY=3.11" in ci and "OLDEST=3.10" in ci
+    assert 'REQUIRED=("$OLDEST" "$PRIMARY")' in ci and "-c .ci/oldest.txt" in ci
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.10"' in pyproject
+    minimums = dict(re.findall(r'"([a-z-]+)>=([0-9.]+)', pyproject.split("dev = [")[0]))
+    pins = dict(re.findall(r"^([a-z-]+)==([0-9.]+)$", (root / ".ci" / "oldest.txt").read_text(), re.M))
+    # every runtime and testing-extra minimum is pinned at exactly its lowest allowed release
+    wanted = ("httpx", "pydantic", "httpx-sse", "jsonpath-python", "starlette", "uvicorn")
+    assert {name: minimums[name] for name in wanted} == {name: _short(pins[name]) for name in wanted}
+
+
+def _short(version: str) -> str:
+    """`0.27.0` is what `>=0.27` allows first."""
+    return version[:-2] if version.endswith(".0") and version.count(".") == 2 else version
