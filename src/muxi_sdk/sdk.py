@@ -20,18 +20,23 @@ if TYPE_CHECKING:
     import httpx
 
     from .agents import Agents
+    from .artifacts import Artifacts
     from .chat import Chat
     from .events import Events
     from .formations import Formations
+    from .history import History
     from .mcp import Mcp
     from .memory import Memory
+    from .notifications import Notifications
     from .requests import Requests
     from .scheduler import Scheduler
     from .secrets import Secrets
     from .server import Server
     from .sessions import Sessions
+    from .skills import Skills
     from .system import System
     from .triggers import Triggers
+    from .tuning import Tuning
     from .users import Users
     from .webhooks import Webhooks
 
@@ -46,36 +51,46 @@ class Muxi(BaseSDK):
 
     _sub_sdk_map: dict[str, tuple[str, str]] = {
         "agents": ("muxi_sdk.agents", "Agents"),
+        "artifacts": ("muxi_sdk.artifacts", "Artifacts"),
         "chat": ("muxi_sdk.chat", "Chat"),
         "events": ("muxi_sdk.events", "Events"),
         "formations": ("muxi_sdk.formations", "Formations"),
+        "history": ("muxi_sdk.history", "History"),
         "mcp": ("muxi_sdk.mcp", "Mcp"),
         "memory": ("muxi_sdk.memory", "Memory"),
+        "notifications": ("muxi_sdk.notifications", "Notifications"),
         "requests": ("muxi_sdk.requests", "Requests"),
         "scheduler": ("muxi_sdk.scheduler", "Scheduler"),
         "secrets": ("muxi_sdk.secrets", "Secrets"),
         "server": ("muxi_sdk.server", "Server"),
         "sessions": ("muxi_sdk.sessions", "Sessions"),
+        "skills": ("muxi_sdk.skills", "Skills"),
         "system": ("muxi_sdk.system", "System"),
         "triggers": ("muxi_sdk.triggers", "Triggers"),
+        "tuning": ("muxi_sdk.tuning", "Tuning"),
         "users": ("muxi_sdk.users", "Users"),
         "webhooks": ("muxi_sdk.webhooks", "Webhooks"),
     }
 
     if TYPE_CHECKING:
         agents: Agents
+        artifacts: Artifacts
         chat: Chat
         events: Events
         formations: Formations
+        history: History
         memory: Memory
+        notifications: Notifications
         requests: Requests
         scheduler: Scheduler
         server: Server
         sessions: Sessions
+        skills: Skills
         mcp: Mcp
         secrets: Secrets
         system: System
         triggers: Triggers
+        tuning: Tuning
         users: Users
         webhooks: Webhooks
 

@@ -18,6 +18,7 @@ class Operation:
     `response` is the model of the envelope's `data` (or of the whole body when `envelope=False`).
     `user` says whether the `X-Muxi-User-ID` header is required, optional or never sent.
     `timeout_ms` is a default for clients the SDK creates (chat replies take longer than a GET).
+    `stream=True` with `envelope=False` is a binary download (its body is read by the caller), not SSE.
     `request` is the request body's model (an `InputModel`), when there is one: documentation only
     (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
     """

@@ -40,3 +40,14 @@ def require_user_for_client_key(
         f"{op.operation_id} with the client key needs a user: pass user_id= to the call or to Muxi() "
         "(or set MUXI_USER_ID), or call it with the admin key only to see every user's"
     )
+
+
+def end_user(cfg: SDKConfiguration, user_id: str | None, op: Operation) -> str:
+    """The user a call is about where the runtime takes it in the path or the body, not the header:
+    `user_id=` or the client's default user. `ConfigurationError` when there is neither."""
+    user = user_id if user_id is not None else cfg.user_id
+    if not user:
+        raise ConfigurationError(
+            f"{op.operation_id} needs a user: pass user_id= to the call or to Muxi() (or set MUXI_USER_ID)"
+        )
+    return user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +16,25 @@ DEFAULT_ADMIN_KEY = "fake-admin-key"
 DEFAULT_KEY_ID = "fake-key-id"
 DEFAULT_SECRET_KEY = "fake-secret-key"
 DEFAULT_FORMATION_ID = "fake-formation"
+FEATURES = ("tuning", "proactive", "artifacts", "skills", "history")
+"""Formation features the fake formation configures (each can be switched off in `FakeState.features`)."""
 
 
-_SWITCHES = ("async_chat", "webhook_retries", "webhook_backoff_s", "webhook_backoff_max_s", "webhook_timeout_s")
+def default_features() -> dict[str, bool]:
+    return dict.fromkeys(FEATURES, True)
+
+
+# What reset() restores to the values the state was built with.
+_SWITCHES = (
+    "async_chat",
+    "webhook_retries",
+    "webhook_backoff_s",
+    "webhook_backoff_max_s",
+    "webhook_timeout_s",
+    "features",
+    "skills_runtime_bug",
+    "proactive_channels",
+)
 
 
 @dataclass
@@ -49,6 +66,18 @@ class FakeState:
     webhook_backoff_s: float = 1.0
     webhook_backoff_max_s: float = 60.0
     webhook_timeout_s: float = 30.0
+    # The fake formation configures every feature; switch one off (`state.features["proactive"] = False`) for
+    # the runtime's answer to a formation without it: `tuning` 503 on apply/dismiss/run, `proactive` 503 on
+    # channels and notifications, `artifacts` an empty list and 404s, `skills` empty lists and 404s, `history`
+    # an empty log.
+    features: dict[str, bool] = field(default_factory=default_features)
+    # muxi-runtime 1.20260928's skills routes answer 500 whatever the formation (they call
+    # create_success_response without its object and event types). True reproduces that; the default serves
+    # the shape the routes mean to answer.
+    skills_runtime_bug: bool = False
+    # The fake formation's `proactive.channels`. A delivery to a channel in `state.table("failing_channels",
+    # set)` (or to "webhook" there) fails; every delivery is recorded in `state.table("notifications", list)`.
+    proactive_channels: tuple[str, ...] = ("telegram", "slack")
     engine: ReplyEngine = field(default_factory=ReplyEngine)
     faults: Faults = field(default_factory=Faults)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -62,7 +91,7 @@ class FakeState:
 
     def __post_init__(self) -> None:
         # reset() goes back to what the server was built with (FakeMuxi(async_chat=True) stays opted in)
-        self._switches = {name: getattr(self, name) for name in _SWITCHES}
+        self._switches = {name: copy.copy(getattr(self, name)) for name in _SWITCHES}
         self.install_webhook_deliverer()
 
     def install_webhook_deliverer(self) -> None:
@@ -89,5 +118,5 @@ class FakeState:
             self.idempotency_locks.clear()
             self.tables.clear()
         for name, value in self._switches.items():
-            setattr(self, name, value)
+            setattr(self, name, copy.copy(value))
         self.install_webhook_deliverer()
