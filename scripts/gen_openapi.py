@@ -46,6 +46,7 @@ from muxi_sdk._core.auth import (  # noqa: E402
 )
 from muxi_sdk._core.operation import Operation  # noqa: E402
 from muxi_sdk._core.request import BaseSDK  # noqa: E402
+from muxi_sdk._core.resources import nested  # noqa: E402
 from muxi_sdk.sdk import Muxi  # noqa: E402
 from muxi_sdk.types.basemodel import InputModel  # noqa: E402
 
@@ -168,7 +169,8 @@ def _import_resource(attr: str, module_name: str, class_name: str, skipped: list
 
 
 def _children(cls: type, skipped: list[str], prefix: str) -> Iterator[tuple[str, type]]:
-    """Nested resources of a resource class: its own `_sub_sdk_map`, annotated or property-typed attributes."""
+    """Nested resources of a resource class: its own `_sub_sdk_map`, `nested(...)`, annotated or property-typed
+    attributes."""
     sub_map = cls.__dict__.get("_sub_sdk_map")
     if isinstance(sub_map, dict):
         for attr, (module_name, class_name) in sub_map.items():
@@ -188,6 +190,9 @@ def _children(cls: type, skipped: list[str], prefix: str) -> Iterator[tuple[str,
         if child is not None and not attr.startswith("_"):
             yield attr, child
     for attr, value in vars(cls).items():
+        if isinstance(value, nested):  # `servers = nested(McpServers)`
+            yield attr, value.cls
+            continue
         fget = getattr(value, "fget", None) or getattr(value, "func", None)  # property / cached_property
         if attr.startswith("_") or not callable(fget):
             continue
@@ -532,7 +537,7 @@ def _parameters(entry: Entry, tree: ast.AST | None, schemas: dict[tuple[str, ...
         params.append(param)
     if op.user == "required":
         params.append({"$ref": "#/components/parameters/UserIdRequired"})
-    elif op.user == "optional":
+    elif op.user in ("optional", "client_key"):
         params.append({"$ref": "#/components/parameters/UserId"})
     if op.idempotent_key:
         params.append({"$ref": "#/components/parameters/IdempotencyKey"})
@@ -563,7 +568,9 @@ def _responses(op: Operation, schema: Any) -> dict[str, Any]:
             "content": {"text/event-stream": {"schema": body}},
         }
     elif op.response is str:
-        ok = {"description": "Plain text.", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        media = op.accept or "text/plain"
+        what = "An HTML page." if media == "text/html" else "Plain text."
+        ok = {"description": what, "content": {media: {"schema": {"type": "string"}}}}
     elif op.envelope:
         envelope = REF.format(model="ServerApiEnvelope" if server else "MuxiEnvelope")
         wrapped: dict[str, Any] = {"$ref": envelope}

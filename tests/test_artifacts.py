@@ -113,7 +113,7 @@ def test_a_body_cut_short_is_interrupted_and_leaves_no_file(muxi_fake: FakeMuxi,
 
 def test_user_required_and_arguments_checked_before_sending(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client() as no_user:
-        with pytest.raises(errors.ConfigurationError, match="needs a user"):
+        with pytest.raises(errors.ConfigurationError, match="acts for an end user"):
             no_user.artifacts.list()
         for call, bad in (
             (no_user.artifacts.list, {"limit": 0}),

@@ -233,7 +233,7 @@ def test_audio_sends_the_voice_note(muxi_fake: FakeMuxi, tmp_path: Path) -> None
 async def test_audio_sends_the_voice_note_async(muxi_fake: FakeMuxi) -> None:
     async with muxi_fake.client(user_id="u1") as m:
         reply = await m.chat.audio_async(file={"filename": "v.ogg", "content": b"OggS", "content_type": "audio/ogg"})
-        async with m.chat.audio_stream_async(file=("v.mp3", b"ID3")) as events:
+        async with m.chat.stream_audio_async(file=("v.mp3", b"ID3")) as events:
             text = await events.text()
     assert reply.text.startswith("Echo: ") and "v.ogg" in reply.text
     assert text.startswith("Echo: ") and "v.mp3" in text
@@ -241,7 +241,7 @@ async def test_audio_sends_the_voice_note_async(muxi_fake: FakeMuxi) -> None:
 
 
 def test_audio_stream(muxi_fake: FakeMuxi) -> None:
-    with muxi_fake.client(user_id="u1") as m, m.chat.audio_stream(file=("v.wav", b"RIFF")) as events:
+    with muxi_fake.client(user_id="u1") as m, m.chat.stream_audio(file=("v.wav", b"RIFF")) as events:
         text = events.text()
     assert text.startswith("Echo: ") and "v.wav" in text
     assert body_of(muxi_fake)["stream"] is True
@@ -267,7 +267,7 @@ async def test_audio_rejects_non_audio_before_sending_async(muxi_fake: FakeMuxi)
         with pytest.raises(InvalidInputError, match="audio"):
             await m.chat.audio_async(file=("doc.pdf", b"%PDF"))
         with pytest.raises(InvalidInputError, match="audio"):
-            m.chat.audio_stream_async(file=("doc.pdf", b"%PDF"))
+            m.chat.stream_audio_async(file=("doc.pdf", b"%PDF"))
     assert muxi_fake.state.requests == []
 
 
@@ -283,8 +283,9 @@ def test_audio_rejects_chat_only_options(muxi_fake: FakeMuxi) -> None:
 def test_submit_is_accepted_with_202(muxi_fake: FakeMuxi) -> None:
     muxi_fake.state.async_chat = True  # opt in: the runtime's 501 is the fake's default
     with muxi_fake.client(user_id="u1") as m:
-        accepted = m.chat.submit(message="do it later", webhook_url="https://example.com/hook", request_id="req_bg")
-    assert isinstance(accepted, AsyncChatAccepted)
+        job = m.chat.submit(message="do it later", webhook_url="https://example.com/hook", request_id="req_bg")
+    accepted = job.accepted
+    assert isinstance(accepted, AsyncChatAccepted) and job.id == "req_bg"
     assert accepted.request_id == "req_bg" and accepted.mode == "async" and accepted.estimated_seconds == 1
     assert accepted.webhook_url == "https://example.com/hook"
     assert accepted.response_meta is not None and accepted.response_meta.status_code == 202
@@ -296,7 +297,7 @@ def test_submit_is_accepted_with_202(muxi_fake: FakeMuxi) -> None:
 async def test_submit_is_accepted_with_202_async(muxi_fake: FakeMuxi) -> None:
     muxi_fake.state.async_chat = True
     async with muxi_fake.client(user_id="u1") as m:
-        accepted = await m.chat.submit_async(message="later", webhook_url="http://localhost:9/hook")
+        accepted = (await m.chat.submit_async(message="later", webhook_url="http://localhost:9/hook")).accepted
     assert accepted.request_id and accepted.request_id.startswith("req_")
     assert accepted.response_meta is not None and accepted.response_meta.status_code == 202
 

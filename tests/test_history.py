@@ -41,7 +41,7 @@ def test_filters_limit_and_sources(muxi_fake: FakeMuxi) -> None:
 
 
 def test_user_required_and_bad_arguments_refused_before_sending(muxi_fake: FakeMuxi, m: Muxi) -> None:
-    with pytest.raises(errors.ConfigurationError, match="needs a user"):
+    with pytest.raises(errors.ConfigurationError, match="acts for an end user"):
         m.history.list()
     for bad in ({"limit": 0}, {"limit": 101}, {"date_from": 20261101}, {"include_sources": "yes"}):
         with pytest.raises(errors.InvalidInputError):

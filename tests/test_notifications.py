@@ -93,9 +93,9 @@ def test_without_a_proactive_block_everything_is_the_runtimes_503(muxi_fake: Fak
 
 def test_bad_input_is_refused_before_sending(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client() as no_user:
-        with pytest.raises(errors.ConfigurationError, match="needs a user"):
+        with pytest.raises(errors.ConfigurationError, match="acts for an end user"):
             no_user.notifications.send(message="hi")
-        with pytest.raises(errors.ConfigurationError, match="needs a user"):
+        with pytest.raises(errors.ConfigurationError, match="acts for an end user"):
             no_user.users.channels.get()
         for bad in ({"message": "  "}, {"message": "x", "channels": "slack"}, {"message": 3}):
             with pytest.raises(errors.InvalidInputError):

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._core.httpclient import AsyncHttpClient, ClientPool, HttpClient, close_pool
 from ._core.request import BaseSDK
 from ._core.retries import RetryConfig
+from ._core.urls import check_base_url
 from ._hooks import SDKHooks
 from ._utils.logger import Logger, default_logger
+from ._utils.redaction import conceal
 from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration, check_default_headers, resolve_aliases
 from .types import UNSET, OptionalNullable
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from .events import Events
     from .formations import Formations
     from .history import History
+    from .knowledge import Knowledge
     from .mcp import Mcp
     from .memory import Memory
     from .notifications import Notifications
@@ -56,6 +59,7 @@ class Muxi(BaseSDK):
         "events": ("muxi_sdk.events", "Events"),
         "formations": ("muxi_sdk.formations", "Formations"),
         "history": ("muxi_sdk.history", "History"),
+        "knowledge": ("muxi_sdk.knowledge", "Knowledge"),
         "mcp": ("muxi_sdk.mcp", "Mcp"),
         "memory": ("muxi_sdk.memory", "Memory"),
         "notifications": ("muxi_sdk.notifications", "Notifications"),
@@ -79,6 +83,7 @@ class Muxi(BaseSDK):
         events: Events
         formations: Formations
         history: History
+        knowledge: Knowledge
         memory: Memory
         notifications: Notifications
         requests: Requests
@@ -150,6 +155,8 @@ class Muxi(BaseSDK):
         :param tracing: `True` for OpenTelemetry spans via the global tracer provider, or a
             `TracerProvider`; needs `pip install "muxi-sdk[otel]"`. Off by default (no tracing code runs).
         """
+        # Rebound first so that a traceback printing this frame's locals shows no key.
+        client_key, admin_key, secret_key = conceal(client_key), conceal(admin_key), conceal(secret_key)
         retry_config, timeout_ms, http_timeout = resolve_aliases(
             retry_config=retry_config, max_retries=max_retries, timeout_ms=timeout_ms, timeout=timeout
         )
@@ -227,7 +234,7 @@ class Muxi(BaseSDK):
         if extra:
             changes["default_headers"] = {**(cfg.default_headers or {}), **extra}
         if server_url is not None:
-            changes["base_url_override"] = server_url.rstrip("/")
+            changes["base_url_override"] = check_base_url("server_url", server_url)
         scoped = object.__new__(type(self))
         BaseSDK.__init__(scoped, cfg.with_changes(**changes) if changes else cfg, parent_ref=self)
         scoped._scoped = True
@@ -258,7 +265,9 @@ class Muxi(BaseSDK):
         return sorted(set(super().__dir__()) | set(self._sub_sdk_map))
 
     def __repr__(self) -> str:
-        cfg = self.sdk_configuration
+        cfg = self.__dict__.get("sdk_configuration")
+        if cfg is None:  # a traceback of a failed __init__ shows `self` too
+            return "Muxi(<not configured>)"
 
         def shown(value: str | None) -> str:
             return "'***'" if value else "None"

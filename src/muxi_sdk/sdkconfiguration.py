@@ -11,7 +11,10 @@ from urllib.parse import quote
 
 from ._core.httpclient import ClientPool
 from ._core.retries import DEFAULT_RETRY_CONFIG, RetryConfig
+from ._core.urls import check_base_url, formation_base
 from ._utils.logger import Logger, NoOpLogger
+from ._utils.redaction import conceal
+from .errors import ConfigurationError
 from .types import UNSET, OptionalNullable
 
 if TYPE_CHECKING:
@@ -34,12 +37,6 @@ def _env(name: str) -> str | None:
 
 def _strip(url: str) -> str:
     return url.rstrip("/")
-
-
-def formation_base(url: str) -> str:
-    """`http://host:8271` -> `http://host:8271/v1` (an URL already ending in /v1 is kept)."""
-    url = _strip(url)
-    return url if url.endswith("/v1") else url + "/v1"
 
 
 @dataclass(frozen=True)
@@ -91,36 +88,36 @@ class SDKConfiguration:
         max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> SDKConfiguration:
         # Explicit arguments beat the environment; an explicit server_url also beats an env direct URL.
-        if url is None and server_url is None:
-            url = _env("MUXI_URL")
-        server_url = server_url or _env("MUXI_SERVER_URL")
+        client_key, admin_key, secret_key = conceal(client_key), conceal(admin_key), conceal(secret_key)
+        url_name, server_url_name = "url", "server_url"
+        if url is None and server_url is None and _env("MUXI_URL"):
+            url, url_name = _env("MUXI_URL"), "MUXI_URL"
+        if not server_url and _env("MUXI_SERVER_URL"):
+            server_url, server_url_name = _env("MUXI_SERVER_URL"), "MUXI_SERVER_URL"
+        # Checked now, not at the first call: a bad URL is a configuration mistake, not a network failure.
+        url = check_base_url(url_name, url) if url else None
+        server_url = check_base_url(server_url_name, server_url) if server_url else None
         formation_id = formation_id or _env("MUXI_FORMATION_ID")
         mode_value = (mode or _env("MUXI_MODE") or "live").lower()
         if mode_value not in ("live", "draft"):
-            from .errors import ConfigurationError
-
             raise ConfigurationError(f"mode must be 'live' or 'draft', not {mode_value!r}")
         if timeout_ms is not None and timeout_ms <= 0:
-            from .errors import ConfigurationError
-
             raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
         if max_upload_bytes is not None and (
             isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int) or max_upload_bytes <= 0
         ):
-            from .errors import ConfigurationError
-
             raise ConfigurationError("max_upload_bytes must be a positive int (bytes per file) or None (no limit)")
         return cls(
             pool=pool,
             hooks=hooks,
-            url=_strip(url) if url else None,
-            server_url=_strip(server_url) if server_url else None,
+            url=url or None,
+            server_url=server_url or None,
             formation_id=formation_id,
             mode=mode_value,  # type: ignore[arg-type]
-            client_key=client_key or _env("MUXI_CLIENT_KEY"),
-            admin_key=admin_key or _env("MUXI_ADMIN_KEY"),
+            client_key=client_key or conceal(_env("MUXI_CLIENT_KEY")),
+            admin_key=admin_key or conceal(_env("MUXI_ADMIN_KEY")),
             key_id=key_id or _env("MUXI_KEY_ID"),
-            secret_key=secret_key or _env("MUXI_SECRET_KEY"),
+            secret_key=secret_key or conceal(_env("MUXI_SECRET_KEY")),
             user_id=user_id or _env("MUXI_USER_ID"),
             retry_config=retry_config,
             timeout_ms=timeout_ms,
@@ -135,8 +132,6 @@ class SDKConfiguration:
             return formation_base(self.url)
         if self.server_url:
             if not self.formation_id:
-                from .errors import ConfigurationError
-
                 raise ConfigurationError(
                     "server_url is set but formation_id is not: pass formation_id= (or MUXI_FORMATION_ID), "
                     "or pass url= for a formation reached directly"

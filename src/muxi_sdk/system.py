@@ -6,18 +6,17 @@ views are read-only: the formation changes its configuration by being redeployed
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import datetime
 from typing import Any
 
-from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
+from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
-from ._streams.eventstream import EventStream, EventStreamAsync
-from .errors import InvalidInputError, StreamError
-from .models.chat import UnknownEvent
+from ._core.resources import nested, renamed
+from ._streams.logs import LogStream, LogStreamAsync, decode_log_event
+from .errors import InvalidInputError
 from .models.system import (
     A2AConfig,
     AsyncConfig,
@@ -28,14 +27,13 @@ from .models.system import (
     FormationStatus,
     HealthStatus,
     LLMSettings,
-    LogEvent,
     LoggingConfig,
     LoggingDestinations,
-    LogStreamEvent,
     OverlordConfig,
     OverlordSoul,
     Sop,
     SopList,
+    StatusPage,
 )
 
 _TAGS = ("system",)
@@ -46,6 +44,14 @@ def _admin_view(operation_id: str, path: str, response: Any) -> Operation:
     return Operation(operation_id, "GET", path, "admin", response, user="none", tags=_TAGS)
 
 
+# The runtime serves its HTML status page twice, at `/v1/` and `/v1/v1`: one method, two operations.
+STATUS_PAGE = Operation(
+    "system_status_page", "GET", "/", "none", str, envelope=False, user="none", tags=_TAGS, accept="text/html"
+)
+STATUS_PAGE_V1 = Operation(
+    "system_status_page_v1", "GET", "/v1", "none", str, envelope=False, user="none", tags=_TAGS, accept="text/html"
+)
+_TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>", re.IGNORECASE)
 HEALTH = Operation("system_health", "GET", "/health", "none", HealthStatus, envelope=False, user="none", tags=_TAGS)
 STATUS = _admin_view("system_status", "/status", FormationStatus)
 CONFIG = _admin_view("system_config", "/config", FormationConfigSummary)
@@ -70,38 +76,12 @@ _LOG_FILTERS = ("user_id", "session_id", "request_id", "agent_id", "level", "eve
 _SOP_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
+def _status_page(html: str, is_async: bool) -> StatusPage:
+    match = _TITLE.search(html)
+    return StatusPage(status=match.group(1) if match else "", html=html)
+
+
 # ------------------------------------------------------------------------------------------ log stream
-
-
-def decode_log_event(sse: ServerSentEvent) -> LogStreamEvent | None:
-    """One SSE frame of `/v1/logs` -> a `LogEvent` (`event: log`), a `StreamError` (`event: error`), or an
-    `UnknownEvent` for frames this SDK version does not know (kept, never a crash mid-stream)."""
-    if not sse.data:
-        return None
-    name = sse.event or "message"
-    try:
-        payload: Any = json.loads(sse.data)
-    except ValueError:
-        payload = sse.data
-    if name == "error":
-        message = payload.get("message") if isinstance(payload, dict) else payload
-        raise StreamError(str(message or "log stream error"), details=payload)
-    if name == "log" and isinstance(payload, dict):
-        try:
-            return LogEvent.model_validate(payload)
-        except ValueError:  # pydantic.ValidationError: an unexpected shape is kept, not fatal
-            pass
-    return UnknownEvent(type=name, event=name, data=payload)
-
-
-class LogStream(EventStream[LogStreamEvent]):
-    """Live formation logs: `with m.system.stream_logs(level="info") as logs: for event in logs: ...`.
-
-    The server keeps the stream open until you leave the `with` block (or `break` out of it)."""
-
-
-class LogStreamAsync(EventStreamAsync[LogStreamEvent]):
-    """Live formation logs: `async with m.system.stream_logs_async(level="info") as logs: async for ...`."""
 
 
 def _open_log_stream(start: StreamStart, is_async: bool) -> LogStream | LogStreamAsync:
@@ -122,12 +102,46 @@ def _audit_query(limit: Any, action: Any, resource_type: Any, since: Any) -> dic
 # ------------------------------------------------------------------------------------------ the resource
 
 
+class Sops(BaseSDK):
+    """The formation's standard operating procedures (`m.system.sops`; client key). Read-only."""
+
+    def _list(self: BaseSDK, **options: Unpack[RequestOptions]) -> Call[SopList]:
+        """The formation's standard operating procedures (client key): iterate it, or read `.sops` and `.count`.
+        SOPs are read-only over the API."""
+        return Call(LIST_SOPS, RequestInput(), call_options(options))
+
+    def _get(self: BaseSDK, *, name: str, **options: Unpack[RequestOptions]) -> Call[Sop]:
+        """One SOP with its markdown content and metadata (client key). `NotFoundError` (`SOP_NOT_FOUND`) if
+        there is none; names are letters, digits, `-` and `_` (checked before sending)."""
+        if not isinstance(name, str) or not name or not set(name) <= _SOP_NAME:
+            raise InvalidInputError(f"invalid SOP name {name!r}: use only letters, digits, '-' and '_'")
+        return Call(GET_SOP, RequestInput(path_params={"sop_name": name}), call_options(options))
+
+    list = sync_op(_list)
+    list_async = async_op(_list)
+    get = sync_op(_get)
+    get_async = async_op(_get)
+
+
 class System(BaseSDK):
-    """Formation-wide information and administration."""
+    """Formation-wide information and administration; the SOPs are the nested `m.system.sops`."""
+
+    sops = nested(Sops)
 
     def _health(self, **options: Unpack[RequestOptions]) -> Call[HealthStatus]:
         """`GET /v1/health`: is the formation up? Public: needs no key."""
         return Call(HEALTH, RequestInput(), call_options(options))
+
+    def _status_page(self, *, path: str = "/", **options: Unpack[RequestOptions]) -> Call[StatusPage]:
+        """The formation's public HTML status page (`GET /v1/`; `path="/v1"`: the same page at `/v1/v1`).
+
+        Returns a `StatusPage`: `status` (the page title, `Up` or `Down`), `up`, and the `html`. A formation
+        that is down answers 503 (`ServerError`), like `health`. Public: needs no key.
+        """
+        if path not in ("/", "/v1"):
+            raise InvalidInputError(f"path must be '/' or '/v1', got {path!r}")
+        op = STATUS_PAGE if path == "/" else STATUS_PAGE_V1
+        return Call(op, RequestInput(), call_options(options), post=_status_page)
 
     def _status(self, **options: Unpack[RequestOptions]) -> Call[FormationStatus]:
         """Runtime status: the formation's identity, agent and MCP server counts, uptime, memory, CPU, requests."""
@@ -168,20 +182,9 @@ class System(BaseSDK):
         """The formation's agent-to-agent (`a2a`) block as configured (empty when A2A is not set up)."""
         return Call(A2A_CONFIG, RequestInput(), call_options(options))
 
-    def _async_config(self, **options: Unpack[RequestOptions]) -> Call[AsyncConfig]:
+    def _background_config(self, **options: Unpack[RequestOptions]) -> Call[AsyncConfig]:
         """The formation's background-processing (`async`) block: threshold, webhook URL, retries."""
         return Call(ASYNC_CONFIG, RequestInput(), call_options(options))
-
-    def _list_sops(self, **options: Unpack[RequestOptions]) -> Call[SopList]:
-        """The formation's standard operating procedures (client key). SOPs are read-only over the API."""
-        return Call(LIST_SOPS, RequestInput(), call_options(options))
-
-    def _get_sop(self, *, name: str, **options: Unpack[RequestOptions]) -> Call[Sop]:
-        """One SOP with its markdown content and metadata (client key). `NotFoundError` (`SOP_NOT_FOUND`) if
-        there is none; names are letters, digits, `-` and `_` (checked before sending)."""
-        if not isinstance(name, str) or not name or not set(name) <= _SOP_NAME:
-            raise InvalidInputError(f"invalid SOP name {name!r}: use only letters, digits, '-' and '_'")
-        return Call(GET_SOP, RequestInput(path_params={"sop_name": name}), call_options(options))
 
     def _audit_log(
         self,
@@ -217,7 +220,7 @@ class System(BaseSDK):
         level: str | None = None,
         event_type: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[LogStream]:
+    ) -> StreamCall[LogStream, LogStreamAsync]:
         """Stream the formation's live logs as typed `LogEvent`s, filtered on the server.
 
         At least one filter is required (the server refuses a firehose): `level` matches that severity and
@@ -235,10 +238,12 @@ class System(BaseSDK):
         }
         if all(v is None for v in query.values()):
             raise InvalidInputError(f"stream_logs needs at least one filter: {', '.join(_LOG_FILTERS)}")
-        return Call(STREAM_LOGS, RequestInput(query=query), call_options(options), stream=_open_log_stream)
+        return StreamCall(STREAM_LOGS, RequestInput(query=query), call_options(options), stream=_open_log_stream)
 
     health = sync_op(_health)
     health_async = async_op(_health)
+    status_page = sync_op(_status_page)
+    status_page_async = async_op(_status_page)
     status = sync_op(_status)
     status_async = async_op(_status)
     config = sync_op(_config)
@@ -257,15 +262,19 @@ class System(BaseSDK):
     logging_destinations_async = async_op(_logging_destinations)
     a2a_config = sync_op(_a2a_config)
     a2a_config_async = async_op(_a2a_config)
-    async_config = sync_op(_async_config)
-    async_config_async = async_op(_async_config)
-    list_sops = sync_op(_list_sops)
-    list_sops_async = async_op(_list_sops)
-    get_sop = sync_op(_get_sop)
-    get_sop_async = async_op(_get_sop)
+    background_config = sync_op(_background_config)
+    background_config_async = async_op(_background_config)
     audit_log = sync_op(_audit_log)
     audit_log_async = async_op(_audit_log)
     clear_audit_log = sync_op(_clear_audit_log)
     clear_audit_log_async = async_op(_clear_audit_log)
     stream_logs = sync_op(_stream_logs)
     stream_logs_async = async_stream_op(_stream_logs)
+
+    # deprecated names (one release)
+    list_sops = renamed("sops.list", Sops.list)
+    list_sops_async = renamed("sops.list_async", Sops.list_async)
+    get_sop = renamed("sops.get", Sops.get)
+    get_sop_async = renamed("sops.get_async", Sops.get_async)
+    async_config = renamed("background_config", background_config)
+    async_config_async = renamed("background_config_async", background_config_async)

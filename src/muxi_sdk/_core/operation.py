@@ -16,11 +16,13 @@ class Operation:
     """One HTTP operation of the MUXI API: everything the request path needs besides the arguments.
 
     `response` is the model of the envelope's `data` (or of the whole body when `envelope=False`).
-    `user` says whether the `X-Muxi-User-ID` header is required, optional or never sent.
+    `user` says whether the `X-Muxi-User-ID` header is required, required only with the client key
+    (`"client_key"`: the admin key may act for every user), optional or never sent (see `_core/userscope.py`).
     `timeout_ms` is a default for clients the SDK creates (chat replies take longer than a GET).
     `stream=True` with `envelope=False` is a binary download (its body is read by the caller), not SSE.
     `request` is the request body's model (an `InputModel`), when there is one: documentation only
     (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
+    `accept` is the media type of a non-JSON answer (`text/html`): sent as `Accept` and declared in the spec.
     """
 
     operation_id: str
@@ -31,11 +33,12 @@ class Operation:
     api: Api = "formation"
     stream: bool = False
     envelope: bool = True
-    user: Literal["required", "optional", "none"] = "optional"
+    user: Literal["required", "client_key", "optional", "none"] = "optional"
     idempotent_key: bool = False
     timeout_ms: int | None = None
     tags: tuple[str, ...] = ()
     request: Any = None
+    accept: str | None = None
 
     @property
     def replay_safe(self) -> bool:
@@ -59,14 +62,22 @@ class RequestInput:
 
 
 R = TypeVar("R")
+T = TypeVar("T")
+S = TypeVar("S")
+A = TypeVar("A")
 
 
 @dataclass
-class Call(Generic[R]):
+class BaseCall:
     """A fully described call, built once by a resource method and run by its sync or async twin.
 
     `stream` turns the open response of a streaming operation into an event stream (`is_async` says which
     kind); `post` adapts the parsed result (pagination wraps a page with its `next()`).
+
+    Builders return one of its three kinds, which tells the twins their exact types: `Call[R]` gives `R`
+    (and a coroutine of `R`), `PageCall[T]` gives `Page[T]` / `AsyncPage[T]`, `StreamCall[S, A]` gives the
+    sync stream `S` / an `AsyncStreamContext[A]` over the async stream `A`. The kinds are siblings, not
+    subclasses of each other, so the twin factories' overloads never overlap.
     """
 
     op: Operation
@@ -74,3 +85,18 @@ class Call(Generic[R]):
     options: Any  # _core.request.CallOptions
     stream: Callable[[Any, bool], Any] | None = None
     post: Callable[[Any, bool], Any] | None = None
+
+
+class Call(BaseCall, Generic[R]):
+    """The call of an operation whose twins return `R` (the parsed response, or what `post` makes of it)."""
+
+
+class PageCall(BaseCall, Generic[T]):
+    """The call of a list operation's page (`_core.pagination.paginated` builds it): the sync twin returns
+    `Page[T]`, the async twin `AsyncPage[T]`."""
+
+
+class StreamCall(BaseCall, Generic[S, A]):
+    """The call of a streaming operation: the sync twin returns the stream `S`, the async twin (made with
+    `async_stream_op`) an `AsyncStreamContext[A]`, where `A` is the async form of `S` (its `stream` factory
+    builds one or the other, as `is_async` says)."""

@@ -7,14 +7,17 @@ so a method and its `_async` twin share every line except the send.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
+import inspect
 import json
 import re
 import time
+import typing
 import uuid
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union, overload
 from urllib.parse import quote
 
 import httpx
@@ -23,6 +26,7 @@ from typing_extensions import TypedDict
 from .. import _version, errors
 from .._hooks import HookContext
 from .._utils.logger import NoOpLogger, redact_headers, redact_url
+from .._utils.redaction import Secret, conceal_headers
 from ..models.shared import ResponseMeta
 from ..types import UNSET, OptionalNullable
 from .auth import (
@@ -30,21 +34,28 @@ from .auth import (
     CLIENT_KEY_HEADER,
     IDEMPOTENCY_HEADER,
     USER_ID_HEADER,
-    hmac_authorization,
+    auth_headers,
 )
-from .operation import Call, Operation, RequestInput
+from .httpclient import closed_loop_error
+from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
 from .retries import RetryConfig, RetryState
+from .urls import check_base_url, check_same_origin, formation_base
+from .userscope import require_user
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-    from .._streams.eventstream import AsyncStreamContext
+    from .._streams.eventstream import AsyncClosable, AsyncStreamContext
     from ..sdkconfiguration import SDKConfiguration
+    from .pagination import AsyncPage, Page
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
+A = TypeVar("A", bound="AsyncClosable")
 P = ParamSpec("P")
 SDK = TypeVar("SDK", bound="BaseSDK")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @functools.cache
@@ -70,30 +81,31 @@ class CallOptions:
     raw: bool = False  # `with_raw_response`: hand back the answer before parsing
 
 
+# The I/O the flow asks its drivers for (public within `_core`: tracing wraps the flow and reads them).
 @dataclass(frozen=True)
-class _Send:
+class Send:
     request: httpx.Request
     stream: bool
 
 
 @dataclass(frozen=True)
-class _ReadAndClose:
+class ReadAndClose:
     """Read an error body of a streamed response (for the error message), then release the connection."""
 
     response: httpx.Response
 
 
 @dataclass(frozen=True)
-class _Close:
+class Close:
     response: httpx.Response
 
 
 @dataclass(frozen=True)
-class _Sleep:
+class Sleep:
     seconds: float
 
 
-_Action = Union[_Send, _ReadAndClose, _Close, _Sleep]
+_Action = Union[Send, ReadAndClose, Close, Sleep]
 Flow = Generator[_Action, Any, T]
 
 
@@ -113,7 +125,7 @@ def _parsed_url(url: str) -> httpx.URL:
 
 @functools.cache
 def type_adapter(tp: Any) -> TypeAdapter[Any]:
-    from pydantic import TypeAdapter
+    from pydantic import TypeAdapter  # here: `import muxi_sdk` does not load pydantic
 
     return TypeAdapter(tp)
 
@@ -145,7 +157,7 @@ def _check_header_values(headers: Mapping[str, Any]) -> None:
     a line break as a "connection error" that retries resend in vain. The value is never echoed (keys).
     """
     for name, value in headers.items():
-        if type(value) is str and _BAD_HEADER_CHAR.search(value) is None:
+        if (type(value) is str or type(value) is Secret) and _BAD_HEADER_CHAR.search(value) is None:
             continue
         arg = _HEADER_ARGUMENT.get(name)
         what = f"{arg} (header {name})" if arg else f"header {name}"
@@ -171,7 +183,7 @@ class BaseSDK:
         self.parent_ref = parent_ref
 
     # ----------------------------------------------------------------- running a described call
-    def _execute(self, call: Call[Any]) -> Any:
+    def _execute(self, call: BaseCall) -> Any:
         cfg = self.sdk_configuration
         flow = self._flow(call.op, call.input, call.options, is_async=False)
         if cfg.tracing is not None:
@@ -181,7 +193,7 @@ class BaseSDK:
             return _owned(self._watched(call.stream(result, False)), self)
         return call.post(result, False) if call.post is not None else result
 
-    async def _execute_async(self, call: Call[Any]) -> Any:
+    async def _execute_async(self, call: BaseCall) -> Any:
         cfg = self.sdk_configuration
         flow = self._flow(call.op, call.input, call.options, is_async=True)
         if cfg.tracing is not None:
@@ -207,54 +219,28 @@ class BaseSDK:
     # ----------------------------------------------------------------- the shared flow
     def _base_url(self, op: Operation, server_url: str | None) -> str:
         cfg = self.sdk_configuration
+        if server_url:
+            server_url = check_base_url("server_url", server_url)
         if op.api == "server":
             return (server_url or cfg.base_url_override or cfg.server_api_url()).rstrip("/")
         server_url = server_url or cfg.base_url_override
         if server_url:
-            from ..sdkconfiguration import formation_base
-
             return formation_base(server_url)
         return cfg.formation_url()
 
     def _headers(self, op: Operation, req: RequestInput, opts: CallOptions, url: httpx.URL) -> dict[str, str]:
         cfg = self.sdk_configuration
         headers = dict(_sdk_headers())
-        headers["Accept"] = req.accept or ("text/event-stream" if op.stream else "application/json")
+        headers["Accept"] = req.accept or op.accept or ("text/event-stream" if op.stream else "application/json")
         if cfg.app:
             headers["X-Muxi-App"] = cfg.app
-        auth = op.auth
-        if auth in ("dual", "dual_admin") and not (cfg.client_key or cfg.admin_key):
-            raise errors.ConfigurationError(
-                f"{op.operation_id} needs a client or admin key: pass client_key= or admin_key= to Muxi() "
-                "(or set MUXI_CLIENT_KEY / MUXI_ADMIN_KEY)"
-            )
-        if auth == "client" or (auth == "dual" and cfg.client_key) or (auth == "dual_admin" and not cfg.admin_key):
-            if not cfg.client_key:
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs a client key: pass client_key= to Muxi() or set MUXI_CLIENT_KEY"
-                )
-            headers[CLIENT_KEY_HEADER] = cfg.client_key
-        elif auth in ("admin", "dual", "dual_admin"):
-            if not cfg.admin_key:
-                needs = "an admin key" if auth == "admin" else "a client or admin key"
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs {needs}: pass admin_key= to Muxi() or set MUXI_ADMIN_KEY"
-                )
-            headers[ADMIN_KEY_HEADER] = cfg.admin_key
-        elif auth == "hmac":
-            if not (cfg.key_id and cfg.secret_key):
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs server credentials: pass key_id= and secret_key= to Muxi() "
-                    "or set MUXI_KEY_ID and MUXI_SECRET_KEY"
-                )
-            headers["Authorization"] = hmac_authorization(cfg.key_id, cfg.secret_key, op.method, url.path)
+        if op.auth != "none":
+            headers.update(auth_headers(cfg, op, url.path))
         user_id = req.user_id or cfg.user_id
         if op.user != "none" and user_id:
             headers[USER_ID_HEADER] = user_id
-        elif op.user == "required":
-            raise errors.ConfigurationError(
-                f"{op.operation_id} needs a user: pass user_id= to the call or to Muxi() (or set MUXI_USER_ID)"
-            )
+        elif op.user != "none" and op.user != "optional":
+            require_user(cfg, op, user_id, opts.http_headers)
         if op.idempotent_key:
             headers[IDEMPOTENCY_HEADER] = req.idempotency_key or uuid.uuid4().hex
         if req.body is not None:
@@ -265,9 +251,9 @@ class BaseSDK:
         if req.headers:
             headers.update(req.headers)
         if cfg.default_headers:
-            headers.update(cfg.default_headers)
+            headers.update(conceal_headers(cfg.default_headers))  # type: ignore[arg-type]
         if opts.http_headers:
-            headers.update(opts.http_headers)
+            headers.update(conceal_headers(opts.http_headers))  # type: ignore[arg-type]
         if opts.extra_headers:
             headers.update(opts.extra_headers)
         _check_header_values(headers)
@@ -295,7 +281,10 @@ class BaseSDK:
         path = op.path
         if req.path_params:
             path = path.format_map({k: quote(require_id(k, v), safe="") for k, v in req.path_params.items()})
-        url = _parsed_url(base_url + path)
+        try:
+            url = _parsed_url(base_url + path)
+        except httpx.InvalidURL as bad:  # e.g. an id so long that the URL passes httpx's length limit
+            raise _invalid_url(op, bad) from None
         headers = self._headers(op, req, opts, url)
         params = {k: _query_value(v) for k, v in (req.query or {}).items() if v is not None and v is not UNSET}
         timeout = self._timeout(op, opts, supplied)
@@ -328,9 +317,12 @@ class BaseSDK:
                 content = body.content
             else:
                 content = body.achunks() if is_async else body.chunks()
-            request = client.build_request(
-                op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
-            )
+            try:
+                request = client.build_request(
+                    op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
+                )
+            except httpx.InvalidURL as bad:  # the query made the URL too long
+                raise _invalid_url(op, bad) from None
             ctx = HookContext(cfg, base_url, op.operation_id, op.auth, op.tags, attempt) if hooks else None
             if ctx is not None:
                 request = hooks.before_request(ctx, request)
@@ -345,7 +337,7 @@ class BaseSDK:
             started = time.monotonic()
             if state:
                 state.attempts += 1
-            outcome = yield _Send(request, op.stream)
+            outcome = yield Send(request, op.stream)
             elapsed_ms = (time.monotonic() - started) * 1000.0
             if isinstance(outcome, Exception):
                 exc = outcome
@@ -362,23 +354,28 @@ class BaseSDK:
                         wait = state.delay(None, time.monotonic())
                         if wait is not None:
                             log.debug("retrying %s in %.2fs after %s", op.operation_id, wait, type(exc).__name__)
-                            yield _Sleep(wait)
+                            yield Sleep(wait)
                             continue
                     raise _transport_error(exc, request, state.attempts if state else 1) from exc
             response = outcome
+            try:
+                check_same_origin(request, response)
+            except errors.RedirectError:
+                yield Close(response)
+                raise
             status = response.status_code
             if debug:
                 log.debug("%s %s -> %d in %.1f ms", request.method, redact_url(str(request.url)), status, elapsed_ms)
-            if status >= 400 or status < 200:
+            if status >= 300 or status < 200:  # 3xx too: never followed (keys stay at the origin), never success
                 if state and state.status_retryable(status, op.replay_safe):
                     wait = state.delay(errors.parse_retry_after(response.headers), time.monotonic())
                     if wait is not None:
                         log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)
-                        yield _Close(response)
-                        yield _Sleep(wait)
+                        yield Close(response)
+                        yield Sleep(wait)
                         continue
                 if op.stream:
-                    yield _ReadAndClose(response)
+                    yield ReadAndClose(response)
                 error: Exception = errors.error_from_response(response, state.attempts if state else 1)
                 if ctx is not None:
                     _, hook_err = hooks.after_error(ctx, response, error)
@@ -389,7 +386,7 @@ class BaseSDK:
                     response = hooks.after_success(ctx, response)
                 except BaseException:
                     if op.stream:  # nobody else will ever close this open response
-                        yield _Close(response)
+                        yield Close(response)
                     raise
             attempts = state.attempts if state else 1
             if op.stream:
@@ -408,6 +405,10 @@ class BaseSDK:
 
                 return RawResponse(response, functools.partial(_parse, op, response, attempts, elapsed_ms), attempts)
             return _parse(op, response, attempts, elapsed_ms)
+
+
+def _invalid_url(op: Operation, exc: httpx.InvalidURL) -> errors.InvalidInputError:
+    return errors.InvalidInputError(f"{op.operation_id}: the request URL is invalid ({exc}); is an argument too long?")
 
 
 def _owned(stream: Any, owner: BaseSDK) -> Any:
@@ -565,21 +566,21 @@ def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         result = None
-        if type(action) is _Send:
+        if type(action) is Send:
             try:
-                result = client.send(action.request, stream=action.stream)
+                result = client.send(action.request, stream=action.stream, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
-        elif type(action) is _Sleep:
+        elif type(action) is Sleep:
             time.sleep(action.seconds)
-        elif type(action) is _ReadAndClose:
+        elif type(action) is ReadAndClose:
             try:
                 action.response.read()
             except httpx.HTTPError:
                 pass
             finally:
                 action.response.close()
-        elif type(action) is _Close:
+        elif type(action) is Close:
             action.response.close()
 
 
@@ -592,71 +593,91 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         result = None
-        if type(action) is _Send:
+        if type(action) is Send:
             try:
-                result = await client.send(action.request, stream=action.stream)
+                result = await client.send(action.request, stream=action.stream, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
-        elif type(action) is _Sleep:
+            except RuntimeError as exc:  # an injected client's connections of a closed loop
+                result = closed_loop_error(exc, cfg.pool)
+        elif type(action) is Sleep:
             import asyncio  # here, not at module level: `import muxi_sdk` stays light
 
             await asyncio.sleep(action.seconds)
-        elif type(action) is _ReadAndClose:
+        elif type(action) is ReadAndClose:
             try:
                 await action.response.aread()
             except httpx.HTTPError:
                 pass
             finally:
                 await action.response.aclose()
-        elif type(action) is _Close:
+        elif type(action) is Close:
             await action.response.aclose()
 
 
 # ----------------------------------------------------------------------------------------------- twins
 # A resource writes one builder per operation (arguments -> Call). These turn it into the public method and
-# its `_async` twin, so the two can never drift apart: same signature, same docs, same request.
+# its `_async` twin, so the two can never drift apart: same signature, same docs, same request. The kind of
+# `Call` the builder returns gives each twin its exact type (see `Call`): no second copy of any method.
 
 
-def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]:
-    """The blocking method of an operation."""
-
-    @functools.wraps(builder)
-    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._execute(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
-
-    return _twin(method, builder, "", "{}")  # type: ignore[no-any-return]
-
-
-def _twin(method: Any, builder: Any, suffix: str, returns: str) -> Any:
-    """Name the method after its builder and show the real return type in `help()` and IDEs."""
-    import inspect
-
-    method.__name__ = method.__qualname__ = builder.__name__.lstrip("_") + suffix
-    del method.__wrapped__
-    method._muxi_builder = builder  # for `with_raw_response`
-    method._muxi_async = bool(suffix)
-    sig = inspect.signature(builder)
-    ret = sig.return_annotation
-    if isinstance(ret, str) and ret.startswith("Call[") and ret.endswith("]"):
-        ret = returns.format(ret[5:-1])
-    method.__signature__ = sig.replace(return_annotation=ret)
-    return method
-
-
-def async_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], Awaitable[R]]:
-    """The `_async` twin of an operation."""
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], PageCall[T]]) -> Callable[Concatenate[SDK, P], Page[T]]: ...
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], StreamCall[S, Any]]) -> Callable[Concatenate[SDK, P], S]: ...
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]: ...
+def sync_op(builder: Callable[Concatenate[SDK, P], BaseCall]) -> Callable[Concatenate[SDK, P], Any]:
+    """The blocking method of an operation: `Call[R]` -> `R`, `PageCall[T]` -> `Page[T]`, `StreamCall[S, A]`
+    -> the stream `S`."""
 
     @functools.wraps(builder)
-    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return await self._execute_async(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
+    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        return self._execute(builder(self, *args, **kwargs))
 
-    return _twin(method, builder, "_async", "{}")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=False)
 
 
+@overload
+def async_op(
+    builder: Callable[Concatenate[SDK, P], PageCall[T]],
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, AsyncPage[T]]]: ...
+@overload
+def async_op(
+    builder: Callable[Concatenate[SDK, P], Call[R]],
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, R]]: ...
+def async_op(
+    builder: Callable[Concatenate[SDK, P], BaseCall],
+) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, Any]]:
+    """The `_async` twin of an operation: a coroutine of `R` for `Call[R]`, of `AsyncPage[T]` for
+    `PageCall[T]`. (Streaming operations take `async_stream_op`: their twin is usable in `async with`.)"""
+
+    @functools.wraps(builder)
+    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        call = builder(self, *args, **kwargs)
+        if isinstance(call, StreamCall):
+            raise TypeError(f"{builder.__name__} streams: make its _async twin with async_stream_op")
+        return await self._execute_async(call)
+
+    return named_twin(method, builder, is_async=True)
+
+
+@overload
+def async_stream_op(
+    builder: Callable[Concatenate[SDK, P], StreamCall[Any, A]],
+) -> Callable[Concatenate[SDK, P], AsyncStreamContext[A]]: ...
+@overload
 def async_stream_op(
     builder: Callable[Concatenate[SDK, P], Call[Any]],
+) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]: ...
+def async_stream_op(
+    builder: Callable[Concatenate[SDK, P], BaseCall],
 ) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]:
-    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`."""
+    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`.
+
+    A builder returning `StreamCall[S, A]` gets an `AsyncStreamContext[A]`; a plain `Call` (older resources)
+    one of `Any`.
+    """
 
     @functools.wraps(builder)
     def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
@@ -665,7 +686,50 @@ def async_stream_op(
         call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
         return AsyncStreamContext(lambda: self._execute_async(call))
 
-    return _twin(method, builder, "_async", "AsyncStreamContext[{}Async]")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=True)
+
+
+def named_twin(method: F, builder: Callable[..., Any], *, is_async: bool) -> F:
+    """Name the method after its builder and show the twin's own return type in `help()` and IDEs."""
+    name = builder.__name__.lstrip("_") + ("_async" if is_async else "")
+    method.__name__ = method.__qualname__ = name
+    del method.__wrapped__  # type: ignore[attr-defined]
+    method._muxi_builder = builder  # type: ignore[attr-defined]  # for `with_raw_response`
+    method._muxi_async = is_async  # type: ignore[attr-defined]
+    sig = inspect.signature(builder)
+    method.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        return_annotation=twin_return(builder, sig.return_annotation, is_async)
+    )
+    return method
+
+
+def twin_return(builder: Callable[..., Any], annotation: Any, is_async: bool) -> Any:
+    """The type a twin returns, from its builder's return annotation (a `Call` kind or a `Steps` generator).
+
+    Annotations are strings (`from __future__ import annotations`); they are evaluated in the builder's
+    module as `typing.get_type_hints` would, but for the return type only. An annotation that cannot be
+    evaluated (a name imported only for type checkers) is shown as written.
+    """
+    ret = annotation
+    if isinstance(ret, str):
+        try:
+            ret = eval(ret, getattr(builder, "__globals__", {}))
+        except Exception:
+            return annotation
+    origin, args = typing.get_origin(ret), typing.get_args(ret)
+    if origin is PageCall and args:
+        from .pagination import AsyncPage, Page
+
+        return (AsyncPage if is_async else Page)[args[0]]
+    if origin is StreamCall and len(args) == 2:
+        if not is_async:
+            return args[0]
+        from .._streams.eventstream import AsyncStreamContext
+
+        return AsyncStreamContext[args[1]]  # type: ignore[valid-type]
+    if origin in (Call, Generator, collections.abc.Generator) and args:
+        return args[-1] if origin is not Call else args[0]
+    return ret
 
 
 class RequestOptions(TypedDict, total=False):
@@ -703,6 +767,7 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
         raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
         raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
+    http_headers = conceal_headers(http_headers)
     if "extra_headers" in options or "extra_query" in options or "extra_body" in options:
         from .extras import check_extra_body, check_extra_headers, check_extra_query
 

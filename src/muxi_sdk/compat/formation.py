@@ -16,7 +16,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInputError
@@ -52,8 +52,8 @@ class FormationConfig:
     url: str | None = None
     server_url: str | None = None
     base_url: str | None = None
-    admin_key: str | None = None
-    client_key: str | None = None
+    admin_key: str | None = field(default=None, repr=False)  # keys never in a repr (logs, tracebacks)
+    client_key: str | None = field(default=None, repr=False)
     max_retries: int = 0
     timeout: int = DEFAULT_TIMEOUT
     debug: bool = False
@@ -129,6 +129,11 @@ def _file(item: Any) -> Any:
     return item
 
 
+# The official SDK sends no user when none is given, and the runtime then acts as its user "0". The native
+# SDK refuses a user-scoped call without a user; the facade keeps the official behaviour, explicitly.
+OFFICIAL_DEFAULT_USER = "0"
+
+
 def _payload(payload: Mapping[str, Any] | str) -> Mapping[str, Any]:
     # The MUXI docs also write `formation.chat("Hello", user_id=...)`: a plain string is the message.
     if isinstance(payload, str):
@@ -141,7 +146,7 @@ def _payload(payload: Mapping[str, Any] | str) -> Mapping[str, Any]:
 def _chat_kwargs(payload: Mapping[str, Any] | str, user_id: str) -> dict[str, Any]:
     payload = _payload(payload)
     kwargs = {k: payload[k] for k in _CHAT_FIELDS if payload.get(k) is not None}
-    kwargs["user_id"] = user_id or payload.get("user_id") or None
+    kwargs["user_id"] = user_id or payload.get("user_id") or OFFICIAL_DEFAULT_USER
     files = payload.get("files")
     if files:
         kwargs["files"] = [_file(f) for f in files]
@@ -209,18 +214,18 @@ def _get_agent(self: Any, agent_id: str) -> Target:
 
 
 def _get_mcp_servers(self: Any) -> Target:
-    """-> `m.mcp.list_servers()`."""
-    return Target("mcp", "list_servers")
+    """-> `m.mcp.servers.list()`."""
+    return Target("mcp.servers", "list")
 
 
 def _get_mcp_server(self: Any, server_id: str) -> Target:
-    """-> `m.mcp.get_server(server_id=...)`."""
-    return Target("mcp", "get_server", {"server_id": server_id})
+    """-> `m.mcp.servers.get(server_id=...)`."""
+    return Target("mcp.servers", "get", {"server_id": server_id})
 
 
 def _get_mcp_tools(self: Any) -> Target:
-    """-> `m.mcp.list_tools()`."""
-    return Target("mcp", "list_tools")
+    """-> `m.mcp.tools.list()`."""
+    return Target("mcp.tools", "list")
 
 
 def _get_secrets(self: Any) -> Target:
@@ -248,9 +253,10 @@ def _chat(self: Any, payload: dict[str, Any] | str, *, user_id: str = "") -> Tar
     `payload["mode"] == "async"` -> `m.chat.submit(...)`. A plain string is the message (as the MUXI docs
     write it)."""
     body = _payload(payload)
-    kwargs = _chat_kwargs(body, user_id)
-    method = "submit" if body.get("mode") == "async" else "send"
-    return Target("chat", method, {"message": body.get("message"), **kwargs})
+    args = {"message": body.get("message"), **_chat_kwargs(body, user_id)}
+    if body.get("mode") == "async":  # submit() returns a Job: the official SDK returns the accepted answer
+        return Target("chat", "submit", args, shape=lambda job: official_shape(job.accepted))
+    return Target("chat", "send", args)
 
 
 def _chat_stream(self: Any, payload: dict[str, Any] | str, *, user_id: str = "") -> Target:
@@ -266,8 +272,8 @@ def _audio_chat(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Tar
 
 
 def _audio_chat_stream(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
-    """-> `m.chat.audio_stream(file=...)`, each event as `{"event", "data"}`."""
-    return Target("chat", "audio_stream", _audio_kwargs(payload, user_id), frame=chat_frame)
+    """-> `m.chat.stream_audio(file=...)`, each event as `{"event", "data"}`."""
+    return Target("chat", "stream_audio", _audio_kwargs(payload, user_id), frame=chat_frame)
 
 
 def _get_sessions(self: Any, user_id: str, limit: int | None = None) -> Target:
@@ -435,8 +441,8 @@ def _resume_scheduler_job(self: Any, job_id: str) -> Target:
 
 
 def _get_async_config(self: Any) -> Target:
-    """-> `m.system.async_config()`."""
-    return Target("system", "async_config")
+    """-> `m.system.background_config()`."""
+    return Target("system", "background_config")
 
 
 def _get_a2a_config(self: Any) -> Target:
@@ -535,7 +541,8 @@ def _fire_trigger(self: Any, name: str, data: Any, *, async_mode: bool = False, 
     """-> `m.triggers.fire(name=..., data=data, use_async=async_mode, user_id=...)`: the body the runtime
     needs, `{"data": ..., "use_async": ...}` (the official SDK sent `data` bare and got a 422). A `data` that
     is already that body (`{"data": {...}, "use_async"?, "session_id"?}`, the usual workaround) is sent as is."""
-    kwargs: dict[str, Any] = {"name": name, "data": data, "use_async": bool(async_mode), "user_id": user_id or None}
+    kwargs: dict[str, Any] = {"name": name, "data": data, "use_async": bool(async_mode)}
+    kwargs["user_id"] = user_id or OFFICIAL_DEFAULT_USER
     wrapped = isinstance(data, Mapping) and set(data) <= _TRIGGER_BODY and isinstance(data.get("data"), Mapping)
     if wrapped:
         kwargs["data"] = data["data"]
@@ -546,13 +553,13 @@ def _fire_trigger(self: Any, name: str, data: Any, *, async_mode: bool = False, 
 
 
 def _get_sops(self: Any) -> Target:
-    """-> `m.system.list_sops()`."""
-    return Target("system", "list_sops")
+    """-> `m.system.sops.list()`."""
+    return Target("system.sops", "list")
 
 
 def _get_sop(self: Any, name: str) -> Target:
-    """-> `m.system.get_sop(name=...)`."""
-    return Target("system", "get_sop", {"name": name})
+    """-> `m.system.sops.get(name=...)`."""
+    return Target("system.sops", "get", {"name": name})
 
 
 def _get_audit_log(self: Any) -> Target:

@@ -1,6 +1,7 @@
 """Typed errors. Catch `MuxiError` for everything, or a subclass for one kind of failure."""
 
-from .mapping import error_from_response, parse_retry_after
+from .jobs import JobFailedError, JobTimeoutError
+from .mapping import error_from_response, operation_error, parse_retry_after
 from .muxierror import (
     APIStatusError,
     AuthenticationError,
@@ -8,10 +9,16 @@ from .muxierror import (
     ConfigurationError,
     ConflictError,
     ConnectionError,
+    FormationConflictError,
+    FormationNotFoundError,
+    FormationOperationError,
+    FormationServerError,
+    FormationValidationError,
     InvalidInputError,
     MuxiError,
     NotFoundError,
     RateLimitError,
+    RedirectError,
     ResponseValidationError,
     ServerError,
     StreamError,
@@ -29,10 +36,18 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectionError",
+    "FormationConflictError",
+    "FormationNotFoundError",
+    "FormationOperationError",
+    "FormationServerError",
+    "FormationValidationError",
     "InvalidInputError",
+    "JobFailedError",
+    "JobTimeoutError",
     "MuxiError",
     "NotFoundError",
     "RateLimitError",
+    "RedirectError",
     "ResponseValidationError",
     "ServerError",
     "StreamError",
@@ -42,5 +57,6 @@ __all__ = [
     "ValidationError",
     "WebhookVerificationError",
     "error_from_response",
+    "operation_error",
     "parse_retry_after",
 ]

@@ -15,9 +15,15 @@ from .muxierror import (
     AuthenticationError,
     AuthorizationError,
     ConflictError,
+    FormationConflictError,
+    FormationNotFoundError,
+    FormationOperationError,
+    FormationServerError,
+    FormationValidationError,
     MuxiError,
     NotFoundError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnsupportedError,
     ValidationError,
@@ -123,8 +129,36 @@ def error_fields(body: Any, status: int, reason: str) -> tuple[str | None, str, 
     return code_str, str(message or reason or f"HTTP {status}"), body, request_id
 
 
+def redirect_error(response: httpx.Response, attempts: int = 1, *, followed: bool = False) -> RedirectError:
+    """A 3xx (or an answer an HTTP client got by following one): never a success, never followed."""
+    from .._utils.logger import redact_url
+
+    status = response.status_code
+    location = response.headers.get("location")
+    if followed:
+        what = f"HTTP {status} redirect to {redact_url(location or '?')} was followed by the HTTP client"
+        advice = "the SDK refuses the other address's answer (send with follow_redirects off)"
+    elif status == 304:
+        what = "HTTP 304 Not Modified"
+        advice = "the SDK sends no conditional requests, so a cache or proxy answered instead of MUXI"
+    else:
+        what = f"HTTP {status} redirect to {redact_url(location) if location else '(no Location)'}"
+        advice = "the SDK does not follow redirects (keys must not leave the origin): point url= / server_url= at it"
+    return RedirectError(
+        f"{what}; {advice}",
+        location=location,
+        status_code=status,
+        request_id=response.headers.get("x-request-id"),
+        headers=response.headers,
+        raw_response=response,
+        attempts=attempts,
+    )
+
+
 def error_from_response(response: httpx.Response, attempts: int = 1) -> MuxiError:
     """Map a (fully read) error response to its typed error."""
+    if 300 <= response.status_code < 400:
+        return redirect_error(response, attempts)
     text = response.text
     try:
         body: Any = json.loads(text) if text else None
@@ -147,3 +181,43 @@ def error_from_response(response: httpx.Response, attempts: int = 1) -> MuxiErro
         details=details,
         attempts=attempts,
     )
+
+
+# ------------------------------------------------------------------ formation lifecycle streams (MUXI server)
+# The status each error type gets as a JSON answer (MUXI Server 0.20260423.0); anything else is a 500.
+_ERROR_STATUS = {
+    "NotFound": 404,
+    "AlreadyRunning": 409,
+    "AlreadyStopped": 409,
+    "FormationExists": 409,
+    "NoChange": 409,
+    "UpdateInProgress": 409,
+    "MissingHeader": 400,
+    "InvalidFormationID": 400,
+    "ExtractError": 400,
+    "ParseError": 400,
+    "SecretsError": 400,
+    "IDMismatch": 400,
+    "VersionMismatch": 400,
+    "NoPreviousVersion": 400,
+    "HealthCheckFailed": 400,
+    "PortAllocationError": 507,
+}
+# start/restart load the config of an existing formation: a config they cannot read is the server's fault.
+_SERVER_SIDE = {"start": {"ParseError": 500}, "restart": {"ParseError": 500}}
+_ERROR_CLASS: dict[int, type[FormationOperationError]] = {
+    404: FormationNotFoundError,
+    409: FormationConflictError,
+    400: FormationValidationError,
+}
+
+
+def operation_error(payload: Any, operation: str | None = None) -> FormationOperationError:
+    """The typed error of an `event: error` frame (`{"error": <type>, "message", "stage"}`)."""
+    fields = payload if isinstance(payload, dict) else {}
+    message = str(fields.get("message") or fields.get("error") or payload or "formation operation failed")
+    code = str(fields["error"]) if fields.get("error") else None
+    stage = str(fields["stage"]) if fields.get("stage") else None
+    status = _SERVER_SIDE.get(operation or "", {}).get(code or "") or _ERROR_STATUS.get(code or "", 500)
+    cls = _ERROR_CLASS.get(status, FormationServerError)
+    return cls(message, code=code, status_code=status, stage=stage, details=payload)
