@@ -79,6 +79,7 @@ def test_compatibility_open_point_audio_session_id(muxi_fake: FakeMuxi) -> None:
 
 def test_compatibility_open_point_default_retry_budget_is_60_s() -> None:
     """docs/compatibility.md, open points: a deterministic 500 costs about 60 s with the default policy."""
+    # internal: the default policy object is not public; its budget is what the open point states
     from muxi_sdk._core.retries import DEFAULT_RETRY_CONFIG
 
     assert isinstance(DEFAULT_RETRY_CONFIG, RetryConfig) and DEFAULT_RETRY_CONFIG.backoff is not None
