@@ -84,7 +84,7 @@ ROLLBACK_STREAM = _op("rollback_stream", "POST", _ONE + "/rollback", stream=True
 CANCEL_UPDATE = _op("cancel_update", "POST", _ONE + "/cancel-update", CancelUpdateResult, envelope=False)
 DELETE = _op("delete", "DELETE", _ONE, DeleteResult)
 LOGS = _op("logs", "GET", _ONE + "/logs", FormationLogs)
-FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=_FOLLOW_MS)
+FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=_FOLLOW_MS, quiet=True)
 
 
 class FormationOperationError(StreamError):
@@ -333,9 +333,7 @@ class Formations(BaseSDK):
         opts = call_options(options)
         ids = _ids(formation_id)
         body, _, ver = _bundle(bundle, formation_id, version, expect_id=formation_id)
-        req = RequestInput(
-            path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None
-        )
+        req = RequestInput(path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None)
         if op.stream:
             return Call(op, req, opts, stream=_open_lifecycle(body))
         return Call(op, req, opts, post=_released(body))

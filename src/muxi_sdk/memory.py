@@ -38,13 +38,26 @@ DELETE = Operation(
 )
 GET_BUFFER = Operation("memory_get_buffer", "GET", "/memory/buffer", "dual", BufferStatus, user="required", tags=_TAGS)
 CLEAR_BUFFER = Operation(
-    "memory_clear_buffer", "DELETE", "/memory/buffer", "dual", BufferCleared, user="required", tags=_TAGS
+    "memory_clear_buffer", "DELETE", "/memory/buffer", "dual", BufferCleared, user="required", tags=_TAGS, replay="any"
 )
 CLEAR_SESSION_BUFFER = Operation(
-    "memory_clear_session_buffer", "DELETE", "/memory/buffer/{session_id}", "dual", BufferCleared, tags=_TAGS
+    "memory_clear_session_buffer",
+    "DELETE",
+    "/memory/buffer/{session_id}",
+    "dual",
+    BufferCleared,
+    tags=_TAGS,
+    replay="any",
 )
 CLEAR_ALL_BUFFERS = Operation(
-    "memory_clear_all_buffers", "DELETE", "/memory/buffers", "admin", BufferCleared, user="none", tags=_TAGS
+    "memory_clear_all_buffers",
+    "DELETE",
+    "/memory/buffers",
+    "admin",
+    BufferCleared,
+    user="none",
+    tags=_TAGS,
+    replay="any",
 )
 STATS = Operation("memory_stats", "GET", "/memory/stats", "admin", BufferStats, user="none", tags=_TAGS)
 

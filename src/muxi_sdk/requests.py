@@ -14,7 +14,7 @@ from .models.requests import RequestCancellation, RequestList, RequestStatus
 LIST = Operation("requests_list", "GET", "/requests", "dual", RequestList, tags=("requests",))
 GET = Operation("requests_get", "GET", "/requests/{request_id}", "dual", RequestStatus, tags=("requests",))
 CANCEL = Operation(
-    "requests_cancel", "DELETE", "/requests/{request_id}", "dual", RequestCancellation, tags=("requests",)
+    "requests_cancel", "DELETE", "/requests/{request_id}", "dual", RequestCancellation, tags=("requests",), replay="any"
 )
 
 

@@ -45,6 +45,7 @@ UPDATE = Operation(
     ScheduledJob,
     request=ScheduledJobUpdate,
     tags=_TAGS,
+    replay="any",  # the same fields set again: same job, same answer
 )
 PAUSE = Operation("scheduler_pause", "POST", "/scheduler/jobs/{job_id}/pause", "admin", JobState, tags=_TAGS)
 RESUME = Operation("scheduler_resume", "POST", "/scheduler/jobs/{job_id}/resume", "admin", JobState, tags=_TAGS)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from ._core.httpclient import ClientPool
+from ._core.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT_MS
 from ._core.retries import DEFAULT_RETRY_CONFIG, RetryConfig
 from ._utils.logger import Logger, NoOpLogger
 from .types import UNSET, OptionalNullable
@@ -56,6 +57,8 @@ class SDKConfiguration:
     debug_logger: Logger = field(default_factory=NoOpLogger)
     app: str | None = None
     max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
+    stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS
 
     @classmethod
     def resolve(
@@ -77,6 +80,8 @@ class SDKConfiguration:
         debug_logger: Logger,
         app: str | None,
         max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     ) -> SDKConfiguration:
         # Explicit arguments beat the environment; an explicit server_url also beats an env direct URL.
         if url is None and server_url is None:
@@ -98,6 +103,14 @@ class SDKConfiguration:
             from .errors import ConfigurationError
 
             raise ConfigurationError("max_upload_bytes must be a positive int (bytes per file) or None (no limit)")
+        for name, value in (
+            ("max_response_bytes", max_response_bytes),
+            ("stream_idle_timeout_ms", stream_idle_timeout_ms),
+        ):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                from .errors import ConfigurationError
+
+                raise ConfigurationError(f"{name} must be a positive int or None (no limit)")
         return cls(
             pool=pool,
             hooks=hooks,
@@ -115,6 +128,8 @@ class SDKConfiguration:
             debug_logger=debug_logger,
             app=app,
             max_upload_bytes=max_upload_bytes,
+            max_response_bytes=max_response_bytes,
+            stream_idle_timeout_ms=stream_idle_timeout_ms,
         )
 
     def formation_url(self) -> str:

@@ -32,6 +32,8 @@ from .auth import (
     USER_ID_HEADER,
     hmac_authorization,
 )
+from .deadline import attempt_deadline
+from .limits import STREAM_LIMITS_KEY, StreamLimits, aread_body, read_body
 from .operation import Call, Operation, RequestInput
 from .retries import RetryConfig, RetryState
 
@@ -64,19 +66,24 @@ class CallOptions:
     server_url: str | None = None
     timeout_ms: int | None = None
     http_headers: Mapping[str, str] | None = None
+    max_response_bytes: OptionalNullable[int] = UNSET
+    stream_idle_timeout_ms: OptionalNullable[int] = UNSET
 
 
 @dataclass(frozen=True)
 class _Send:
+    """Send and return once the headers are in (the body, if read, is read by `_Read`)."""
+
     request: httpx.Request
-    stream: bool
 
 
 @dataclass(frozen=True)
-class _ReadAndClose:
-    """Read an error body of a streamed response (for the error message), then release the connection."""
+class _Read:
+    """Read a body under its byte budget and deadline (`_core/limits.py`); gives back the error or None."""
 
     response: httpx.Response
+    max_bytes: int | None
+    deadline: float | None
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class _Sleep:
     seconds: float
 
 
-_Action = Union[_Send, _ReadAndClose, _Close, _Sleep]
+_Action = Union[_Send, _Read, _Close, _Sleep]
 Flow = Generator[_Action, Any, T]
 
 
@@ -255,6 +262,12 @@ class BaseSDK:
         # Never pass None: that would switch off an injected client's own timeout.
         return httpx.USE_CLIENT_DEFAULT
 
+    def _stream_limits(self, op: Operation, opts: CallOptions, max_bytes: int | None) -> StreamLimits:
+        idle_ms = opts.stream_idle_timeout_ms
+        if idle_ms is UNSET:
+            idle_ms = None if op.quiet else self.sdk_configuration.stream_idle_timeout_ms
+        return StreamLimits(max_bytes, idle_ms / 1000.0 if idle_ms is not None else None)  # type: ignore[operator]
+
     def _flow(self, op: Operation, req: RequestInput, opts: CallOptions, *, is_async: bool) -> Flow[Any]:
         cfg = self.sdk_configuration
         pool = cfg.pool
@@ -276,6 +289,10 @@ class BaseSDK:
             check_upload_size(body, cfg.max_upload_bytes)
         replayable_body = body is None or body.replayable
         state = RetryState(retry_config, time.monotonic()) if retry_config and replayable_body else None
+        max_bytes: int | None = cfg.max_response_bytes
+        if opts.max_response_bytes is not UNSET:
+            max_bytes = opts.max_response_bytes  # type: ignore[assignment]
+        resend = op.resend
         log = cfg.debug_logger
         debug = type(log) is not NoOpLogger  # no redacting and formatting for a logger that drops it all
         hooks = cfg.hooks
@@ -302,9 +319,18 @@ class BaseSDK:
                     redact_headers(request.headers.multi_items()),
                 )
             started = time.monotonic()
+            # Streams are bounded by their read timeout and idle limit; any other attempt by its deadline,
+            # and a retry also by the end of the retry budget.
+            deadline = None
+            if not op.stream:
+                deadline = attempt_deadline(request, started, state.ends_at if state and attempt > 1 else None)
             if state:
                 state.attempts += 1
-            outcome = yield _Send(request, op.stream)
+            outcome = yield _Send(request)
+            if not isinstance(outcome, Exception) and not (op.stream and 200 <= outcome.status_code < 300):
+                failed = yield _Read(outcome, max_bytes, deadline)
+                if failed is not None:
+                    outcome = failed
             elapsed_ms = (time.monotonic() - started) * 1000.0
             if isinstance(outcome, Exception):
                 exc = outcome
@@ -317,8 +343,9 @@ class BaseSDK:
                 if isinstance(outcome, Exception):
                     if debug:
                         log.debug("%s %s failed: %s", request.method, redact_url(str(request.url)), type(exc).__name__)
-                    if state and state.error_retryable(exc, op.replay_safe):
-                        wait = state.delay(None, time.monotonic())
+                    if state and state.error_retryable(exc, resend):
+                        now = time.monotonic()
+                        wait = state.delay(None, now, 2 * (now - started))
                         if wait is not None:
                             log.debug("retrying %s in %.2fs after %s", op.operation_id, wait, type(exc).__name__)
                             yield _Sleep(wait)
@@ -329,15 +356,13 @@ class BaseSDK:
             if debug:
                 log.debug("%s %s -> %d in %.1f ms", request.method, redact_url(str(request.url)), status, elapsed_ms)
             if status >= 400 or status < 200:
-                if state and state.status_retryable(status, op.replay_safe):
-                    wait = state.delay(errors.parse_retry_after(response.headers), time.monotonic())
+                if state and state.status_retryable(status, resend):
+                    now = time.monotonic()
+                    wait = state.delay(errors.parse_retry_after(response.headers), now, 2 * (now - started))
                     if wait is not None:
                         log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)
-                        yield _Close(response)
                         yield _Sleep(wait)
                         continue
-                if op.stream:
-                    yield _ReadAndClose(response)
                 error: Exception = errors.error_from_response(response, state.attempts if state else 1)
                 if ctx is not None:
                     _, hook_err = hooks.after_error(ctx, response, error)
@@ -352,6 +377,7 @@ class BaseSDK:
                     raise
             attempts = state.attempts if state else 1
             if op.stream:
+                response.extensions[STREAM_LIMITS_KEY] = self._stream_limits(op, opts, max_bytes)
                 meta = ResponseMeta(
                     status,
                     response.headers,
@@ -522,18 +548,13 @@ def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
         result = None
         if type(action) is _Send:
             try:
-                result = client.send(action.request, stream=action.stream)
+                result = client.send(action.request, stream=True)
             except httpx.TransportError as exc:
                 result = exc
+        elif type(action) is _Read:
+            result = read_body(action.response, action.max_bytes, action.deadline)
         elif type(action) is _Sleep:
             time.sleep(action.seconds)
-        elif type(action) is _ReadAndClose:
-            try:
-                action.response.read()
-            except httpx.HTTPError:
-                pass
-            finally:
-                action.response.close()
         elif type(action) is _Close:
             action.response.close()
 
@@ -549,20 +570,15 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
         result = None
         if type(action) is _Send:
             try:
-                result = await client.send(action.request, stream=action.stream)
+                result = await client.send(action.request, stream=True)
             except httpx.TransportError as exc:
                 result = exc
+        elif type(action) is _Read:
+            result = await aread_body(action.response, action.max_bytes, action.deadline)
         elif type(action) is _Sleep:
             import asyncio  # here, not at module level: `import muxi_sdk` stays light
 
             await asyncio.sleep(action.seconds)
-        elif type(action) is _ReadAndClose:
-            try:
-                await action.response.aread()
-            except httpx.HTTPError:
-                pass
-            finally:
-                await action.response.aclose()
         elif type(action) is _Close:
             await action.response.aclose()
 
@@ -629,9 +645,14 @@ class RequestOptions(TypedDict, total=False):
     server_url: str | None
     """Send this call to another base URL (a formation URL; for Server API calls, the server URL)."""
     timeout_ms: int | None
-    """Timeout for this call, in milliseconds (every phase: connect, read, write, pool)."""
+    """Timeout of one attempt, in milliseconds: the attempt (connect, send, headers, whole body) ends by then
+    with `TimeoutError`, however slowly the server dribbles. Streams: the longest wait for any byte."""
     http_headers: Mapping[str, str] | None
     """Extra headers, applied last (they can override any header the SDK sets)."""
+    max_response_bytes: int | None
+    """Largest body (or stream event) to read, after decompression; None: no limit. Unset: the client's."""
+    stream_idle_timeout_ms: int | None
+    """Streams: longest time without an event (keep-alive comments do not count); None: no limit."""
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -650,4 +671,13 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
         raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
         raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
-    return CallOptions(retries, server_url, timeout_ms, http_headers)
+    max_bytes = options.get("max_response_bytes", UNSET)
+    idle_ms = options.get("stream_idle_timeout_ms", UNSET)
+    for name, value in (("max_response_bytes", max_bytes), ("stream_idle_timeout_ms", idle_ms)):
+        if value is not UNSET and value is not None and not positive_int(value):
+            raise errors.InvalidInputError(f"{name} must be a positive int, or None for no limit")
+    return CallOptions(retries, server_url, timeout_ms, http_headers, max_bytes, idle_ms)
+
+
+def positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

@@ -58,15 +58,17 @@ _BODY_LIMIT = 10_000
 
 def _seconds(text: str | None, per_second: float = 1.0) -> float | None:
     # "nan", "inf" and "1e999" parse as floats: a NaN wait would crash time.sleep(), an infinite one hang.
+    # 0 and negative values say nothing usable ("-5" once meant: retry at once, thousands of times).
     try:
         value = float(text) / per_second if text else math.nan
     except ValueError:
         return None
-    return max(value, 0.0) if math.isfinite(value) else None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds to wait from `retry-after-ms` or `Retry-After` (delta seconds or HTTP date)."""
+    """Seconds to wait from `retry-after-ms` or `Retry-After` (delta seconds or HTTP date); None when absent,
+    unreadable, not finite, not positive or in the past (the retry policy then uses its backoff)."""
     ms = _seconds(headers.get("retry-after-ms"), 1000.0)
     if ms is not None:
         return ms
@@ -83,7 +85,8 @@ def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float
         return None
     if when is None:
         return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+    delta = when.timestamp() - (time.time() if now is None else now)
+    return delta if delta > 0 else None
 
 
 def _class_for(status: int, code: str | None) -> type[APIStatusError]:
