@@ -1,4 +1,4 @@
-"""Retries: Retry-After (seconds, HTTP date, exact or not at all), jitter, time budget, precedence, connection errors."""
+"""Retries: Retry-After (seconds, HTTP date; exact or not at all), jitter, budget, precedence, connection errors."""
 
 from __future__ import annotations
 
