@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,10 +14,12 @@ from ._core.request import BaseSDK
 from ._core.retries import RetryConfig
 from ._hooks import SDKHooks
 from ._utils.logger import Logger, default_logger
-from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration
+from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration, check_default_headers, resolve_aliases
 from .types import UNSET, OptionalNullable
 
 if TYPE_CHECKING:
+    import httpx
+
     from .agents import Agents
     from .chat import Chat
     from .events import Events
@@ -98,6 +100,10 @@ class Muxi(BaseSDK):
         hooks: Iterable[Any] | None = None,
         app: str | None = None,
         max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES,
+        max_retries: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        tracing: Any = False,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     ) -> None:
@@ -126,12 +132,28 @@ class Muxi(BaseSDK):
         :param max_upload_bytes: largest file a call may upload (chat `files=`, audio), in bytes before
             base64; default 25 MiB, `None` for no limit. A bigger file raises `InvalidInputError` before
             anything is sent (a file object of unknown size: as soon as it has been read past the limit).
+        :param max_retries: openai-style spelling of the retry policy: the default backoff with at most this
+            many retries (`0`: none). Give it or `retry_config`, not both.
+        :param timeout: httpx-style spelling of the timeout: seconds (same as `timeout_ms`), or an
+            `httpx.Timeout` applied per phase as httpx does. Give it or `timeout_ms`, not both.
+        :param default_headers: headers sent with every call (per-call `http_headers` win over them).
+        :param tracing: `True` for OpenTelemetry spans via the global tracer provider, or a
+            `TracerProvider`; needs `pip install "muxi-sdk[otel]"`. Off by default (no tracing code runs).
         :param max_response_bytes: largest response body, or stream event, to read (after decompression);
             default 32 MiB, `None` for no limit. Past it: `ResponseValidationError`. Per call too.
         :param stream_idle_timeout_ms: longest time a stream may go without an event (keep-alive comments
             are not events); default 600,000 (10 min, so an agent thinking through long tool calls is not cut
             off), `None` for no limit; log tails have none unless a call asks. Past it: `TimeoutError`.
         """
+        retry_config, timeout_ms, http_timeout = resolve_aliases(
+            retry_config=retry_config, max_retries=max_retries, timeout_ms=timeout_ms, timeout=timeout
+        )
+        headers = check_default_headers(default_headers)
+        tracer = None
+        if tracing is not False and tracing is not None:
+            from ._core.tracing import Tracing
+
+            tracer = Tracing.create(tracing)
         pool = ClientPool(client, async_client)
         sdk_hooks = SDKHooks(hooks or ())
         config = SDKConfiguration.resolve(
@@ -154,9 +176,63 @@ class Muxi(BaseSDK):
             max_response_bytes=max_response_bytes,
             stream_idle_timeout_ms=stream_idle_timeout_ms,
         )
+        config = config.with_changes(default_headers=headers, http_timeout=http_timeout, tracing=tracer)
         config = sdk_hooks.sdk_init(config)
         super().__init__(config, parent_ref=None)
         self._finalizer = weakref.finalize(self, close_pool, pool)
+
+    # A scoped client (`with_options`, `for_user`) shares its parent's pools and hooks and owns nothing.
+    _scoped = False
+
+    def with_options(
+        self,
+        *,
+        user_id: str | None = None,
+        retries: OptionalNullable[RetryConfig] = UNSET,
+        max_retries: int | None = None,
+        timeout_ms: int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        http_headers: Mapping[str, str] | None = None,
+        server_url: str | None = None,
+    ) -> Muxi:
+        """A light client that overrides only what it is given and shares everything else with this one.
+
+        It uses this client's HTTP pools (no new connections), hooks, keys and logger. Closing it closes
+        nothing; closing the parent closes the pools under every scoped client. `http_headers` are added to
+        the parent's default headers; `server_url` is the per-call `server_url` default of its calls.
+        """
+        from .errors import ConfigurationError
+
+        cfg = self.sdk_configuration
+        retry_config, timeout_ms, http_timeout = resolve_aliases(
+            retry_config=retries, max_retries=max_retries, timeout_ms=timeout_ms, timeout=timeout
+        )
+        changes: dict[str, Any] = {}
+        if user_id is not None:
+            if not isinstance(user_id, str) or not user_id.strip():
+                raise ConfigurationError("user_id must be a non-empty string")
+            changes["user_id"] = user_id
+        if retry_config is not UNSET:
+            changes["retry_config"] = retry_config
+        if timeout_ms is not None:
+            if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms <= 0:
+                raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
+            changes["timeout_ms"], changes["http_timeout"] = timeout_ms, None
+        elif http_timeout is not None:
+            changes["timeout_ms"], changes["http_timeout"] = None, http_timeout
+        extra = check_default_headers(http_headers)
+        if extra:
+            changes["default_headers"] = {**(cfg.default_headers or {}), **extra}
+        if server_url is not None:
+            changes["base_url_override"] = server_url.rstrip("/")
+        scoped = object.__new__(type(self))
+        BaseSDK.__init__(scoped, cfg.with_changes(**changes) if changes else cfg, parent_ref=self)
+        scoped._scoped = True
+        return scoped
+
+    def for_user(self, user_id: str) -> Muxi:
+        """`with_options(user_id=...)`: every user-scoped call through the result acts as `user_id`."""
+        return self.with_options(user_id=user_id)
 
     @property
     def hooks(self) -> SDKHooks:
@@ -193,12 +269,14 @@ class Muxi(BaseSDK):
 
     # ---------------------------------------------------------------- lifetime
     def close(self) -> None:
-        """Close the HTTP clients this object created (never the ones you passed in)."""
-        self.sdk_configuration.pool.close()
+        """Close the HTTP clients this object created (never the ones you passed in; a scoped client: none)."""
+        if not self._scoped:
+            self.sdk_configuration.pool.close()
 
     async def aclose(self) -> None:
         """Close the HTTP clients this object created, awaiting the async one."""
-        await self.sdk_configuration.pool.aclose()
+        if not self._scoped:
+            await self.sdk_configuration.pool.aclose()
 
     def __enter__(self) -> Muxi:
         return self

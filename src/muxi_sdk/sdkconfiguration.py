@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from ._core.httpclient import ClientPool
@@ -14,6 +16,8 @@ from ._utils.logger import Logger, NoOpLogger
 from .types import UNSET, OptionalNullable
 
 if TYPE_CHECKING:
+    import httpx
+
     from ._hooks import SDKHooks
 
 Mode = Literal["live", "draft"]
@@ -59,6 +63,14 @@ class SDKConfiguration:
     max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES
     max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
     stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS
+    default_headers: Mapping[str, str] | None = None
+    """Sent with every call (before the per-call `http_headers`): `Muxi(default_headers=...)`, `with_options`."""
+    http_timeout: httpx.Timeout | None = None
+    """An `httpx.Timeout` given as `timeout=`: its phases as httpx applies them (used when no `timeout_ms`)."""
+    base_url_override: str | None = None
+    """`with_options(server_url=...)`: the per-call `server_url` default of a scoped client."""
+    tracing: Any = None
+    """The OpenTelemetry tracer wrapper (`_core.tracing.Tracing`), or None: no tracing code runs at all."""
 
     @classmethod
     def resolve(
@@ -161,3 +173,55 @@ class SDKConfiguration:
 
     def with_changes(self, **changes: object) -> SDKConfiguration:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def resolve_aliases(
+    *,
+    retry_config: OptionalNullable[RetryConfig],
+    max_retries: int | None,
+    timeout_ms: int | None,
+    timeout: float | httpx.Timeout | None,
+) -> tuple[OptionalNullable[RetryConfig], int | None, httpx.Timeout | None]:
+    """Fold openai/httpx-style `max_retries=` / `timeout=` into the Speakeasy settings.
+
+    Each pair names one setting, so giving both spellings is a `ConfigurationError` (never a silent pick).
+    `max_retries=0` switches retries off; `timeout=` in seconds becomes `timeout_ms`; an `httpx.Timeout` is
+    kept as it is (per phase, as httpx applies it).
+    """
+    from .errors import ConfigurationError
+
+    if max_retries is not None:
+        if retry_config is not UNSET:
+            raise ConfigurationError("pass retry_config= or max_retries=, not both (they set the same policy)")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError("max_retries must be an int >= 0 (0: no retries)")
+        retry_config = (
+            RetryConfig("none") if max_retries == 0 else replace(DEFAULT_RETRY_CONFIG, max_retries=max_retries)
+        )
+    http_timeout = None
+    if timeout is not None:
+        if timeout_ms is not None:
+            raise ConfigurationError("pass timeout_ms= or timeout=, not both (they set the same timeout)")
+        import httpx
+
+        if isinstance(timeout, httpx.Timeout):
+            http_timeout = timeout
+        elif isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 0 < timeout < math.inf:
+            timeout_ms = max(1, round(timeout * 1000))
+        else:
+            raise ConfigurationError("timeout must be a positive, finite number of seconds or an httpx.Timeout")
+    return retry_config, timeout_ms, http_timeout
+
+
+def check_default_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
+    """`default_headers=`: a mapping of header names to strings (values are checked again at send time)."""
+    if headers is None:
+        return None
+    from .errors import ConfigurationError
+
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError("default_headers must be a mapping of header names to strings")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ConfigurationError("default_headers must map header names (str) to values (str)")
+    return dict(headers)

@@ -66,6 +66,10 @@ class CallOptions:
     server_url: str | None = None
     timeout_ms: int | None = None
     http_headers: Mapping[str, str] | None = None
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, Any] | None = None
+    extra_body: Mapping[str, Any] | None = None
+    raw: bool = False  # `with_raw_response`: hand back the answer before parsing
     max_response_bytes: OptionalNullable[int] = UNSET
     stream_idle_timeout_ms: OptionalNullable[int] = UNSET
 
@@ -175,23 +179,44 @@ class BaseSDK:
 
     # ----------------------------------------------------------------- running a described call
     def _execute(self, call: Call[Any]) -> Any:
-        result = _drive(self._flow(call.op, call.input, call.options, is_async=False), self.sdk_configuration)
+        cfg = self.sdk_configuration
+        flow = self._flow(call.op, call.input, call.options, is_async=False)
+        if cfg.tracing is not None:
+            flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
+        result = _drive(flow, cfg)
         if call.stream is not None:
-            return _owned(call.stream(result, False), self)
+            return _owned(self._watched(call.stream(result, False)), self)
         return call.post(result, False) if call.post is not None else result
 
     async def _execute_async(self, call: Call[Any]) -> Any:
+        cfg = self.sdk_configuration
         flow = self._flow(call.op, call.input, call.options, is_async=True)
-        result = await _drive_async(flow, self.sdk_configuration)
+        if cfg.tracing is not None:
+            flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
+        result = await _drive_async(flow, cfg)
         if call.stream is not None:
-            return _owned(call.stream(result, True), self)
+            return _owned(self._watched(call.stream(result, True)), self)
         return call.post(result, True) if call.post is not None else result
+
+    def _watched(self, stream: Any) -> Any:
+        tracing = self.sdk_configuration.tracing
+        if tracing is not None:
+            tracing.watch(stream)
+        return stream
+
+    @property
+    def with_raw_response(self) -> Any:
+        """This resource's methods, each returning a `RawResponse` (status, headers, body; `.parse()`)."""
+        from .raw import RawResponseProxy
+
+        return RawResponseProxy(self)
 
     # ----------------------------------------------------------------- the shared flow
     def _base_url(self, op: Operation, server_url: str | None) -> str:
         cfg = self.sdk_configuration
         if op.api == "server":
-            return (server_url or cfg.server_api_url()).rstrip("/")
+            return (server_url or cfg.base_url_override or cfg.server_api_url()).rstrip("/")
+        server_url = server_url or cfg.base_url_override
         if server_url:
             from ..sdkconfiguration import formation_base
 
@@ -246,8 +271,12 @@ class BaseSDK:
                 headers["Content-Length"] = str(length)
         if req.headers:
             headers.update(req.headers)
+        if cfg.default_headers:
+            headers.update(cfg.default_headers)
         if opts.http_headers:
             headers.update(opts.http_headers)
+        if opts.extra_headers:
+            headers.update(opts.extra_headers)
         _check_header_values(headers)
         return headers
 
@@ -257,6 +286,8 @@ class BaseSDK:
             if ms <= 0:
                 raise errors.InvalidInputError("timeout_ms must be a positive number of milliseconds")
             return httpx.Timeout(ms / 1000.0)
+        if self.sdk_configuration.http_timeout is not None:
+            return self.sdk_configuration.http_timeout
         if op.timeout_ms and not client_supplied:
             return httpx.Timeout(op.timeout_ms / 1000.0, connect=5.0)
         # Never pass None: that would switch off an injected client's own timeout.
@@ -283,6 +314,16 @@ class BaseSDK:
         timeout = self._timeout(op, opts, supplied)
         retry_config = cfg.effective_retry_config(opts.retries)
         body = req.body
+        if opts.extra_query:
+            params.update((k, _query_value(v)) for k, v in opts.extra_query.items() if v is not None)
+        if opts.extra_body is not None:
+            from .extras import with_extra_body
+
+            body = with_extra_body(op.method, op.operation_id, body, opts.extra_body)
+            headers["Content-Type"] = body.content_type
+            headers.pop("Content-Length", None)
+            if body.content is None and body.length is not None:
+                headers["Content-Length"] = str(body.length)
         if body is not None and body.parts:  # files embedded in a JSON body (serializers is loaded already)
             from .._utils.serializers import check_upload_size
 
@@ -388,6 +429,10 @@ class BaseSDK:
                     http_response=response,
                 )
                 return StreamStart(response, meta)
+            if opts.raw:
+                from .raw import RawResponse
+
+                return RawResponse(response, functools.partial(_parse, op, response, attempts, elapsed_ms), attempts)
             return _parse(op, response, attempts, elapsed_ms)
 
 
@@ -604,6 +649,8 @@ def _twin(method: Any, builder: Any, suffix: str, returns: str) -> Any:
 
     method.__name__ = method.__qualname__ = builder.__name__.lstrip("_") + suffix
     del method.__wrapped__
+    method._muxi_builder = builder  # for `with_raw_response`
+    method._muxi_async = bool(suffix)
     sig = inspect.signature(builder)
     ret = sig.return_annotation
     if isinstance(ret, str) and ret.startswith("Call[") and ret.endswith("]"):
@@ -648,7 +695,13 @@ class RequestOptions(TypedDict, total=False):
     """Timeout of one attempt, in milliseconds: the attempt (connect, send, headers, whole body) ends by then
     with `TimeoutError`, however slowly the server dribbles. Streams: the longest wait for any byte."""
     http_headers: Mapping[str, str] | None
-    """Extra headers, applied last (they can override any header the SDK sets)."""
+    """Extra headers (over the client's `default_headers`; they can override any header the SDK sets)."""
+    extra_headers: Mapping[str, str] | None
+    """Headers added last; never the credentials (client/admin key, Authorization): those are refused."""
+    extra_query: Mapping[str, Any] | None
+    """Query parameters the SDK does not know yet (merged over the method's own)."""
+    extra_body: Mapping[str, Any] | None
+    """Top-level JSON body fields the SDK does not know yet (merged over the method's; not model-checked)."""
     max_response_bytes: int | None
     """Largest body (or stream event) to read, after decompression; None: no limit. Unset: the client's."""
     stream_idle_timeout_ms: int | None
@@ -671,12 +724,33 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
         raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
         raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
-    max_bytes = options.get("max_response_bytes", UNSET)
-    idle_ms = options.get("stream_idle_timeout_ms", UNSET)
-    for name, value in (("max_response_bytes", max_bytes), ("stream_idle_timeout_ms", idle_ms)):
+    limits = _limit_options(options)
+    if "extra_headers" in options or "extra_query" in options or "extra_body" in options:
+        from .extras import check_extra_body, check_extra_headers, check_extra_query
+
+        return CallOptions(
+            retries,
+            server_url,
+            timeout_ms,
+            http_headers,
+            check_extra_headers(options.get("extra_headers")),
+            check_extra_query(options.get("extra_query")),
+            check_extra_body(options.get("extra_body")),
+            **limits,
+        )
+    return CallOptions(retries, server_url, timeout_ms, http_headers, **limits)
+
+
+def _limit_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """`max_response_bytes` / `stream_idle_timeout_ms` of a call, checked (UNSET: the client's)."""
+    limits = {}
+    for name in ("max_response_bytes", "stream_idle_timeout_ms"):
+        value = options.get(name, UNSET)
         if value is not UNSET and value is not None and not positive_int(value):
             raise errors.InvalidInputError(f"{name} must be a positive int, or None for no limit")
-    return CallOptions(retries, server_url, timeout_ms, http_headers, max_bytes, idle_ms)
+        if value is not UNSET:
+            limits[name] = value
+    return limits
 
 
 def positive_int(value: Any) -> bool:

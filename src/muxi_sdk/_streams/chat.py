@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Union
 
 from httpx_sse import ServerSentEvent
@@ -126,11 +127,12 @@ class _ChatAccumulator:
             self.completed = event
         elif isinstance(event, UIEvent):
             self.ui.extend(event.ui)
+        # Events keep unknown fields as sent, so an id may be any JSON value: only strings are ids.
         session_id = getattr(event, "session_id", None)
-        if session_id:
+        if session_id and isinstance(session_id, str):
             self.session_id = session_id
         request_id = getattr(event, "request_id", None)
-        if request_id:
+        if request_id and isinstance(request_id, str):
             self.request_id = request_id
 
     @property
@@ -158,6 +160,16 @@ class _ChatStreamMixin:
 
     def _received_text(self) -> str:
         return "".join(self._acc.deltas)
+
+    @property
+    def current_text(self) -> str:
+        """The reply so far: what the events iterated up to now add up to (the full text once completed)."""
+        return self._acc.text
+
+    @property
+    def current_result(self) -> ChatResult:
+        """A snapshot of the reply so far (text, ids, status, UI parts), as `final()` would return it now."""
+        return self._acc.result(self.events_received)
 
     def _progress(self) -> str:
         return f"{self.events_received} events and {len(self._received_text())} characters of text received"
@@ -188,6 +200,18 @@ class ChatStream(_ChatStreamMixin, EventStream[ChatEvent]):
             pass
         return self._acc.result(self.events_received)
 
+    @property
+    def text_stream(self) -> Iterator[str]:
+        """The text deltas only, as they arrive (the other events are still added up for `final()`)."""
+        for event in self:
+            if isinstance(event, ContentEvent) and event.content:
+                yield event.content
+
+    def until_done(self) -> None:
+        """Consume what is left of the stream (then `current_text` / `current_result` are the whole reply)."""
+        for _ in self:
+            pass
+
 
 class ChatStreamAsync(_ChatStreamMixin, EventStreamAsync[ChatEvent]):
     """Async chat stream: `async for` events, or `await .text()` / `await .final()`."""
@@ -203,3 +227,15 @@ class ChatStreamAsync(_ChatStreamMixin, EventStreamAsync[ChatEvent]):
         async for _ in self:
             pass
         return self._acc.result(self.events_received)
+
+    @property
+    async def text_stream(self) -> AsyncIterator[str]:
+        """The text deltas only, as they arrive: `async for delta in stream.text_stream`."""
+        async for event in self:
+            if isinstance(event, ContentEvent) and event.content:
+                yield event.content
+
+    async def until_done(self) -> None:
+        """Consume what is left of the stream."""
+        async for _ in self:
+            pass

@@ -158,6 +158,10 @@ class Body:
     content: bytes | None = None
     parts: list[bytes | FileSource] = field(default_factory=list)
     content_type: str = "application/json"
+    # The JSON object (and files) this body was made from, so `extra_body=` can merge into it.
+    doc: Any = field(default=None, repr=False, compare=False)
+    files: list[FileSource] | None = field(default=None, repr=False, compare=False)
+    files_key: str = "files"
 
     @property
     def replayable(self) -> bool:
@@ -190,7 +194,7 @@ class Body:
 def json_body(obj: Any, files: list[FileSource] | None = None, files_key: str = "files") -> Body:
     """Compact JSON; with `files`, a streamed body whose `files_key` list carries them base64-encoded."""
     if not files:
-        return Body(content=dumps(obj))
+        return Body(content=dumps(obj), doc=obj)
     marker = f"@@muxi-file-{uuid.uuid4().hex}-"
     doc = dict(obj)
     doc[files_key] = [
@@ -204,7 +208,7 @@ def json_body(obj: Any, files: list[FileSource] | None = None, files_key: str = 
         head, _, text = text.partition(token)
         parts.extend([head, f])
     parts.append(text)
-    return Body(parts=parts)
+    return Body(parts=parts, doc=obj, files=files, files_key=files_key)
 
 
 # ------------------------------------------------------------------------------------------- raw bodies

@@ -42,7 +42,8 @@ class _Recorder:
         # Record on arrival, so requests whose body is never read (GETs, injected faults) are kept too;
         # the body is filled in as the app reads it.
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        record = RecordedRequest(scope["method"], scope["path"], headers, b"")
+        query = scope.get("query_string", b"").decode("latin-1")
+        record = RecordedRequest(scope["method"], scope["path"], headers, b"", query)
         with self.state.lock:
             self.state.requests.append(record)
         chunks: list[bytes] = []
