@@ -9,7 +9,7 @@ import json
 import threading
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +38,9 @@ class HugeFault:
     gzip: bool = False
     content_type: str = "application/json"
     path_contains: str | None = None
+
+
+_F = TypeVar("_F", StatusFault, DropFault, HugeFault)
 
 
 @dataclass
@@ -141,19 +144,19 @@ class Faults:
         with self._lock:
             self.huge.extend(HugeFault(body, status, gzip, content_type, path_contains) for _ in range(count))
 
-    def take_huge(self, path: str) -> HugeFault | None:
+    def _take_first(self, queue: list[_F], path: str) -> _F | None:
+        """Pop the first queued fault meant for `path` (any path, or one containing its `path_contains`)."""
         with self._lock:
-            for i, fault in enumerate(self.huge):
+            for i, fault in enumerate(queue):
                 if fault.path_contains is None or fault.path_contains in path:
-                    return self.huge.pop(i)
+                    return queue.pop(i)
         return None
 
+    def take_huge(self, path: str) -> HugeFault | None:
+        return self._take_first(self.huge, path)
+
     def take(self, path: str) -> StatusFault | None:
-        with self._lock:
-            for i, fault in enumerate(self.queued):
-                if fault.path_contains is None or fault.path_contains in path:
-                    return self.queued.pop(i)
-        return None
+        return self._take_first(self.queued, path)
 
     def drop_response_next(self, count: int = 1, *, when: str = "before", path_contains: str | None = None) -> None:
         """Run the next `count` matching requests, then drop the connection `"before"` or `"during"` the response."""
@@ -163,11 +166,7 @@ class Faults:
             self.drops.extend(DropFault(when, path_contains) for _ in range(count))
 
     def take_drop(self, path: str) -> DropFault | None:
-        with self._lock:
-            for i, fault in enumerate(self.drops):
-                if fault.path_contains is None or fault.path_contains in path:
-                    return self.drops.pop(i)
-        return None
+        return self._take_first(self.drops, path)
 
     def take_truncation(self) -> bool:
         with self._lock:
