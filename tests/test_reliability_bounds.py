@@ -307,16 +307,16 @@ def _long_session(fake: FakeMuxi, m: Muxi) -> str:
 
 @pytest.mark.slow
 def test_long_resumable_stream_keeps_a_bounded_dedup_window(muxi_fake: FakeMuxi, monkeypatch: Any) -> None:
-    # 8k events with ids, dropped every 900 frames, each resume replaying the last 25 frames: every event
-    # arrives once, and memory at 8k events is what it was at 2k. The window is shrunk to 200 ids (default
-    # 10,000) so that a short stream shows what a long one would: without it, +6k ids is ~+550 KiB.
-    monkeypatch.setattr("muxi_sdk._streams.eventstream.DEDUP_WINDOW", 200)
+    # 5k events with ids, dropped every 600 frames, each resume replaying the last 25 frames: every event
+    # arrives once, and memory at 5k events is what it was at 1k. The window is shrunk to 100 ids (default
+    # 10,000) so that a short stream shows what a long one would: without it, +4k ids is ~+740 KiB.
+    monkeypatch.setattr("muxi_sdk._streams.eventstream.DEDUP_WINDOW", 100)
     with muxi_fake.client(user_id="u1") as m:
         sid = _long_session(muxi_fake, m)
         with m.events.session(session_id=sid) as plain:
             others = len(list(plain))  # open, the turn's frames, completed
-        muxi_fake.faults.events_flood = 8_000
-        muxi_fake.faults.drop_events_after = 900
+        muxi_fake.faults.events_flood = 5_000
+        muxi_fake.faults.drop_events_after = 600
         muxi_fake.faults.events_replay_on_resume = 25
         ids: set[str] = set()
         count = 0
@@ -330,13 +330,13 @@ def test_long_resumable_stream_keeps_a_bounded_dedup_window(muxi_fake: FakeMuxi,
                     message = getattr(event, "message", None)
                     if message:
                         ids.add(message)
-                    if count in (2_000, 8_000):
+                    if count in (1_000, 5_000):
                         marks[count] = held_by_streams()
         finally:
             tracemalloc.stop()
-    assert len(ids) == 8_000 and count == 8_000 + others  # every event once
+    assert len(ids) == 5_000 and count == 5_000 + others  # every event once
     assert events.reconnects >= 8
-    assert marks[8_000] - marks[2_000] < 100 * 1024  # without the window: ~780 KiB more
+    assert marks[5_000] - marks[1_000] < 100 * 1024  # without the window: ~740 KiB more
 
 
 def held_by_streams() -> int:
