@@ -76,6 +76,17 @@ async def test_dribbling_body_ends_at_the_attempt_deadline_async(muxi_fake: Fake
     assert 0.9 <= elapsed < 3.0
 
 
+def test_an_httpx_timeout_s_read_is_the_attempt_deadline(muxi_fake: FakeMuxi) -> None:
+    import httpx
+
+    muxi_fake.faults.body_drip_ms = 200
+    with muxi_fake.client(retry_config=None, timeout=httpx.Timeout(30.0, read=1.0)) as m:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            m.system.health()
+    assert time.monotonic() - started < 3.0
+
+
 def test_a_retry_ends_where_the_retry_budget_ends(muxi_fake: FakeMuxi) -> None:
     # The first attempt fails fast; the retry would be allowed 10 s by timeout_ms, but max_elapsed_time (1 s)
     # bounds the whole call, so the dribbling retry is cut at the budget's end.
