@@ -225,6 +225,13 @@ async def test_huge_stream_event_stops_at_max_response_bytes_async(muxi_fake: Fa
                 [e async for e in events]
 
 
+def test_keepalives_never_add_up_to_an_oversized_event(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.keepalive_interval_s = 0.005
+    muxi_fake.script(ScriptedReply(text="fine", delay_s=0.6))  # ~120 keep-alives, ~1.6 KB of comments
+    with muxi_fake.client(user_id="u1", max_response_bytes=1024) as m, m.chat.stream(message="hi") as events:
+        assert events.text() == "fine"
+
+
 def test_max_response_bytes_default_and_validation() -> None:
     assert Muxi(url="http://f.test").sdk_configuration.max_response_bytes == 32 * MiB
     from muxi_sdk.errors import ConfigurationError

@@ -20,7 +20,7 @@ import httpx
 _SLIVER = 0.001
 
 
-class DeadlineTimeouts(dict):  # type: ignore[type-arg]
+class DeadlineTimeouts(dict[str, Any]):
     """httpcore's per-phase timeouts (`{"connect": s, "read": s, ...}`), each cut to the time left."""
 
     def __init__(self, timeouts: dict[str, Any], deadline: float) -> None:

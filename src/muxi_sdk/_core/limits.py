@@ -31,6 +31,7 @@ shows no progress (its stale-request reaper and its subscribe ceiling) - an agen
 sends keep-alive comments for minutes, which must not end the stream."""
 
 _PIECE = 64 * 1024
+_BLOCK_ENDS = (b"\n\n", b"\r\r", b"\r\n\r\n")
 _NATIVE = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
 
 
@@ -225,17 +226,23 @@ class StreamGuard:
         self._pending = 0
         self._last = time.monotonic()
 
+    def _decoded(self, piece: bytes) -> None:
+        """After the SSE decoder took `piece`: did it end the stream's silence in time?"""
+        if piece.endswith(_BLOCK_ENDS):  # nothing half-read is pending: comments never add up to an "event"
+            self._pending = 0
+        self._check_idle()
+
     def chunks(self) -> Iterator[bytes]:
         for chunk in self._decoder.source(self.response):
             for piece in self._pieces(chunk):
                 yield piece
-                self._check_idle()  # the piece is decoded; no event came of it in time
+                self._decoded(piece)
 
     async def achunks(self) -> AsyncIterator[bytes]:
         async for chunk in self._decoder.asource(self.response):
             for piece in self._pieces(chunk):
                 yield piece
-                self._check_idle()
+                self._decoded(piece)
 
     def events(self, events: Iterable[Any]) -> Iterator[Any]:
         for event in events:
