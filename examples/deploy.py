@@ -3,9 +3,12 @@
     python examples/deploy.py            # against the bundled fake server, started in-process
     MUXI_SERVER_URL=http://localhost:7890 MUXI_KEY_ID=... MUXI_SECRET_KEY=... python examples/deploy.py
 
-The directory is packed into a temporary `.tar.gz` (reproducibly: an unchanged directory gives the same
-bundle) and streamed to `POST /rpc/formations`. If the formation already exists it is updated instead
-(`PUT /rpc/formations/{id}`, blue-green); an unchanged bundle is reported and left alone.
+The directory is packed into a temporary `.tar.gz` under one top-level directory, as the MUXI server needs
+(reproducibly: an unchanged directory gives the same bundle), and streamed to `POST /rpc/formations`. If the
+formation already exists it is updated instead (`PUT /rpc/formations/{id}`, blue-green); an unchanged bundle
+is reported and left alone. A failure is reported the same way whether the server answered it before
+streaming (JSON) or in the stream (`event: error`): `FormationOperationError` is also a `ConflictError`,
+`ValidationError`, ... with the same `status_code`.
 Options: `--async` does the same with the async twins; `--delete` removes the formation at the end.
 """
 
@@ -45,8 +48,7 @@ def server_options() -> Iterator[dict[str, Any]]:
 
 def show(event: Any) -> None:
     if isinstance(event, ProgressEvent):
-        pct = f"{event.progress:3.0f}%" if event.progress is not None else "    "
-        print(f"  {pct} {event.stage}: {event.message}")
+        print(f"  {event.stage}: {event.message}")
     elif isinstance(event, CompleteEvent):
         print(f"  done: {event.formation_id} {event.status} on port {event.port} -> {event.url}")
     else:
@@ -65,13 +67,10 @@ def deploy(m: Muxi, formation_id: str) -> None:
         with stream as events:
             for event in events:
                 show(event)
-    except ConflictError as exc:  # answered before streaming began
+    except ConflictError as exc:  # 409: the same bundle already runs (`event: error` NoChange, or JSON)
         print(f"  nothing to do: {exc.message}")
     except FormationOperationError as exc:
-        if exc.code == "NoChange":  # the same bundle is already running
-            print(f"  nothing to do: {exc.message}")
-            return
-        print(f"  failed at {exc.stage}: {exc.code}: {exc.message}")
+        print(f"  failed at {exc.stage}: {exc.code} ({exc.status_code}): {exc.message}")
         raise SystemExit(1) from exc
 
 
@@ -93,9 +92,7 @@ async def deploy_async(m: Muxi, formation_id: str, delete: bool) -> None:
         async with opened as events:
             async for event in events:
                 show(event)
-    except (ConflictError, FormationOperationError) as exc:
-        if isinstance(exc, FormationOperationError) and exc.code != "NoChange":
-            raise
+    except ConflictError as exc:
         print(f"  nothing to do: {exc.message}")
     formation = await m.formations.get_async(formation_id=formation_id)
     print(f"{formation.id}: {formation.status}, port {formation.port} (async)")

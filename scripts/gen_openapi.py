@@ -532,7 +532,7 @@ def _parameters(entry: Entry, tree: ast.AST | None, schemas: dict[tuple[str, ...
         params.append(param)
     if op.user == "required":
         params.append({"$ref": "#/components/parameters/UserIdRequired"})
-    elif op.user == "optional":
+    elif op.user in ("optional", "client_key"):
         params.append({"$ref": "#/components/parameters/UserId"})
     if op.idempotent_key:
         params.append({"$ref": "#/components/parameters/IdempotencyKey"})
@@ -551,7 +551,12 @@ def _not_null(schema: Any) -> Any:
 
 def _responses(op: Operation, schema: Any) -> dict[str, Any]:
     server = op.api == "server"
-    if op.stream:
+    if op.stream and not op.envelope:  # a download: the body is the file itself
+        ok = {
+            "description": "The file's bytes, with its own content type, `Content-Length` and `Content-Disposition`.",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    elif op.stream:
         body = schema if schema is not None else {"$ref": REF.format(model="ServerSentEvent")}
         ok: dict[str, Any] = {
             "description": "A stream of server-sent events.",

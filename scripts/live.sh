@@ -14,7 +14,8 @@
 # because the package registry is unreachable (CI reports 77 as "live tier not run" without failing).
 # Env: PYTHON (python running the tests; default: the active one), MUXI_RT_HOME, MUXI_RT_VERSION,
 #      MUXI_REAL_DIR (default <repo>/../shared/real-muxi), RT_PORT / FAKE_LLM_PORT (default: free ports),
-#      LIVE_KEEP_STATE=1 (keep the runtime's state dir and logs after the run).
+#      LIVE_KEEP_STATE=1 (keep the runtime's state dir and logs after the run), RT_VENV (default:
+#      tests/live/formation_overlay, the runtime's python plus the formation overlay).
 set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,6 +68,9 @@ export RT_START_TIMEOUT="${RT_START_TIMEOUT:-300}"  # a cold CI machine imports 
 export FAKE_LLM_PORT="${FAKE_LLM_PORT:-$(free_port)}"
 while [ "$FAKE_LLM_PORT" = "$RT_PORT" ]; do FAKE_LLM_PORT="$(free_port)"; done
 export RT_STATE_DIR="${RT_STATE_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/muxi-live-state.XXXXXX")}"
+# start.sh runs "$RT_VENV/bin/python": tests/live/formation_overlay's stand-in adds a `proactive:` block to the
+# formation start.sh generates, then runs the real runtime's python (in $MUXI_RT_HOME/venv).
+export RT_VENV="${RT_VENV:-$REPO/tests/live/formation_overlay}"
 unset RT_NETNS MUXI_URL MUXI_SERVER_URL MUXI_FORMATION_ID MUXI_USER_ID
 
 cleanup() {

@@ -92,3 +92,18 @@ class Probe(BaseSDK):
 
 def probe(m: Muxi) -> Probe:
     return Probe(m.sdk_configuration, parent_ref=m)
+
+
+def call_twin(owner: Any, dotted: str, is_async: bool, **kwargs: Any) -> Any:
+    """`owner.<resource>.<method>(**kwargs)`, or its `_async` twin run on a fresh event loop."""
+    import asyncio
+
+    resource, method = dotted.split(".")
+    fn = getattr(getattr(owner, resource), method + ("_async" if is_async else ""))
+    if not is_async:
+        return fn(**kwargs)
+
+    async def call() -> Any:
+        return await fn(**kwargs)
+
+    return asyncio.run(call())

@@ -510,7 +510,7 @@ def test_docs_server_deploy_and_lifecycle(muxi_fake: FakeMuxi, tmp_path: Path, m
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         data = b"id: my-bot\nversion: 1.0.0\nagents: []\n"
-        info = tarfile.TarInfo("formation.afs")
+        info = tarfile.TarInfo("my-bot/formation.afs")  # one top-level directory, as the MUXI server needs
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     (tmp_path / "my-bot.tar.gz").write_bytes(buf.getvalue())
@@ -998,7 +998,7 @@ def tarball(formation_id: str, version: str) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tar:
         data = f"id: {formation_id}\nversion: {version}\nagents: []\n".encode()
-        info = tarfile.TarInfo("formation.afs")
+        info = tarfile.TarInfo(f"{formation_id}/formation.afs")  # one top-level directory
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()

@@ -12,6 +12,7 @@ from _helpers import dead_url
 from muxi_sdk import Muxi
 from muxi_sdk.errors import ConfigurationError, ConnectionError, NotFoundError
 from muxi_sdk.testing import FakeMuxi
+from muxi_sdk.testing.routes.server import register_formation
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -49,6 +50,7 @@ def test_direct_url_already_ending_in_v1_is_not_doubled(muxi_fake: FakeMuxi) -> 
 
 
 def test_server_url_and_formation_id_go_through_the_live_proxy(muxi_fake: FakeMuxi) -> None:
+    register_formation(muxi_fake.state, "my-bot")  # the server's proxy answers only for formations it runs
     with Muxi(server_url=muxi_fake.url, formation_id="my-bot", **keys(muxi_fake)) as m:
         m.system.health()
         m.chat.send(message="hi", user_id="u1")
@@ -56,6 +58,7 @@ def test_server_url_and_formation_id_go_through_the_live_proxy(muxi_fake: FakeMu
 
 
 async def test_server_url_and_formation_id_go_through_the_live_proxy_async(muxi_fake: FakeMuxi) -> None:
+    register_formation(muxi_fake.state, "my-bot")
     async with Muxi(server_url=muxi_fake.url, formation_id="my-bot", **keys(muxi_fake)) as m:
         await m.system.health_async()
         await m.chat.send_async(message="hi", user_id="u1")
@@ -85,6 +88,8 @@ def test_formation_id_is_percent_escaped_in_the_path(muxi_fake: FakeMuxi) -> Non
         def before_request(self, ctx: object, request: httpx.Request) -> httpx.Request:
             seen.append(request.url.raw_path)
             return request
+
+    register_formation(muxi_fake.state, "my bot")
 
     with Muxi(server_url=muxi_fake.url, formation_id="my bot", hooks=[Spy()], **keys(muxi_fake)) as m:
         m.system.health()
@@ -152,6 +157,7 @@ async def test_env_direct_url_and_keys_async(muxi_fake: FakeMuxi, monkeypatch: p
 
 
 def test_env_server_url_formation_id_and_mode(muxi_fake: FakeMuxi, monkeypatch: pytest.MonkeyPatch) -> None:
+    register_formation(muxi_fake.state, "env-bot")
     monkeypatch.setenv("MUXI_SERVER_URL", muxi_fake.url)
     monkeypatch.setenv("MUXI_FORMATION_ID", "env-bot")
     monkeypatch.setenv("MUXI_CLIENT_KEY", muxi_fake.state.client_key)
@@ -169,6 +175,7 @@ def test_explicit_arguments_beat_env(muxi_fake: FakeMuxi, monkeypatch: pytest.Mo
     monkeypatch.setenv("MUXI_CLIENT_KEY", "wrong-env-key")
     monkeypatch.setenv("MUXI_USER_ID", "env-user")
     # An explicit server_url beats an env direct URL; explicit ids and keys beat env ones.
+    register_formation(muxi_fake.state, "arg-bot")
     with Muxi(
         server_url=muxi_fake.url, formation_id="arg-bot", client_key=muxi_fake.state.client_key, user_id="arg-user"
     ) as m:

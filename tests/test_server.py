@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from _server_helpers import Signed, sse_frames, tarball
 from muxi_sdk import Muxi
-from muxi_sdk.errors import ConfigurationError, InvalidInputError, ServerError
+from muxi_sdk.errors import AuthenticationError, ConfigurationError, InvalidInputError, ServerError
 from muxi_sdk.models.server import ServerHealth, ServerLogs, ServerStatus
 from muxi_sdk.testing import FakeMuxi
+from muxi_sdk.testing.routes.server import append_log, set_server_option
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -52,7 +56,8 @@ def test_status(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.stop(formation_id="two")
     after = m.server.status()
     assert (after.formations.total, after.formations.running, after.formations.stopped) == (2, 1, 1)
-    assert after.port_pool.allocated == 1
+    assert after.port_pool.allocated == 2  # a stopped formation keeps its port
+    assert isinstance(after.server.uptime, int) and after.server.id == "server-local"
     assert after.response_meta is not None and after.response_meta.status_code == 200
 
 
@@ -61,7 +66,15 @@ def test_status_needs_credentials(muxi_fake: FakeMuxi) -> None:
         m.server.status()
 
 
+def test_logs_are_empty_like_the_real_server(m: Muxi, muxi_fake: FakeMuxi) -> None:
+    # MUXI Server 0.20260423.0 writes no audit file: its log is an empty text/plain body.
+    m.server.status()
+    logs = m.server.logs()
+    assert (logs.text, logs.lines, str(logs)) == ("", [], "")
+
+
 def test_logs_are_text_lines(m: Muxi, muxi_fake: FakeMuxi) -> None:
+    set_server_option(muxi_fake.state, audit_log=True)
     m.server.status()
     m.formations.list()
     logs = m.server.logs()
@@ -105,6 +118,7 @@ def test_server_errors_map_from_the_server_body(m: Muxi, muxi_fake: FakeMuxi) ->
 
 
 async def test_async_twins(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
+    set_server_option(muxi_fake.state, audit_log=True)
     async with muxi_fake.client(server_url=muxi_fake.url) as m:
         assert await m.server.ping_async() == "pong"
         assert (await m.server.health_async()).healthy
@@ -115,3 +129,91 @@ async def test_async_twins(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
         assert len(logs.lines) == 2 and "/rpc/server/logs" in logs.lines[-1]
         with pytest.raises(InvalidInputError):
             await m.server.logs_async(lines=0)
+
+
+# ------------------------------------------------------------------ the fake's raw answers (real server's)
+
+
+@pytest.fixture
+def signed(muxi_fake: FakeMuxi) -> Iterator[Signed]:
+    client = Signed(muxi_fake)
+    yield client
+    client.close()
+
+
+def test_unknown_rpc_routes_and_methods(signed: Signed) -> None:
+    for method, path in [
+        ("GET", "/rpc/nope"),
+        ("POST", "/rpc/formations/x/deploy"),
+        ("GET", "/rpc/formations/x/logs/stream"),
+    ]:
+        r = signed.request(method, path)
+        assert (r.status_code, r.json()) == (404, {"error": "Not Found", "message": "Endpoint not found", "code": 404})
+    r = signed.request("PATCH", "/rpc/formations")
+    assert (r.status_code, r.content, r.headers.get("content-type")) == (405, b"", None)
+
+
+def test_download_answers_the_bundle(m: Muxi, signed: Signed) -> None:
+    data = tarball("dl")
+    m.formations.deploy(bundle=data)
+    r = signed.request("GET", "/rpc/formations/dl/download")
+    assert (r.status_code, r.headers["content-type"], r.content) == (200, "application/zip", data)
+    assert signed.request("GET", "/rpc/formations/ghost/download").status_code == 404
+
+
+def test_bad_log_parameters_are_ignored(m: Muxi, signed: Signed) -> None:
+    m.formations.deploy(bundle=tarball("lg"))
+    for query in ("lines=abc", "lines=0", "lines=-3"):
+        r = signed.request("GET", f"/rpc/formations/lg/logs?{query}")
+        assert r.status_code == 200 and r.json()["data"]["logs"]["stdout"]
+        assert signed.request("GET", f"/rpc/server/logs?{query}").status_code == 200
+    bogus = signed.request("GET", "/rpc/formations/lg/logs?stream=bogus").json()["data"]
+    assert bogus == {"formation_id": "lg", "logs": {}, "total_lines": {"stderr": 0, "stdout": 0}}
+
+
+def test_follow_sends_no_keepalive_comments(m: Muxi, muxi_fake: FakeMuxi, signed: Signed) -> None:
+    m.formations.deploy(bundle=tarball("quiet"))
+    with signed.stream("GET", "/rpc/formations/quiet/logs?follow=true") as r:
+        chunks = r.iter_bytes()
+        assert next(chunks).startswith(b"event: connected")
+        time.sleep(1.3)  # the old fake sent `: keepalive` after 1 s of quiet
+        append_log(muxi_fake.state, "quiet", "after the pause")
+        assert next(chunks).startswith(b"event: log\n")
+
+
+def test_lifecycle_streams_frame_errors_with_status_200(signed: Signed) -> None:
+    r = signed.request("POST", "/rpc/formations/ghost/rollback", headers={"Accept": "text/event-stream"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    assert [event for event, _ in sse_frames(r.text)] == ["progress", "error"]
+    r = signed.request("POST", "/rpc/formations/ghost/rollback")
+    assert (r.status_code, r.json()["message"]) == (404, "Formation not found")
+
+
+def test_cli_key_id_and_secret_key_sign_the_server_api() -> None:
+    """`python -m muxi_sdk.testing --key-id ... --secret-key ...` (README's testing section)."""
+    import socket
+    import subprocess
+    import sys
+
+    from _helpers import env_without_muxi
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "muxi_sdk.testing", "--port", str(port), "--key-id", "my-key", "--secret-key", "s3"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env_without_muxi())
+    try:
+        assert proc.stdout is not None and "fake MUXI server on" in proc.stdout.readline().decode()
+        url = f"http://127.0.0.1:{port}"
+        with Muxi(server_url=url, key_id="my-key", secret_key="s3") as m:
+            assert m.server.status().formations.total == 0
+        with Muxi(server_url=url, key_id="my-key", secret_key="wrong") as m, pytest.raises(AuthenticationError):
+            m.server.status()
+        with Muxi(server_url=url, key_id="fake-key-id", secret_key="fake-secret-key") as m:
+            with pytest.raises(AuthenticationError, match="Invalid key"):
+                m.server.status()
+        assert httpx.get(f"{url}/api/fake-formation/v1/health").status_code == 200  # --formation-id's default
+        assert httpx.get(f"{url}/api/not-deployed/v1/health").status_code == 404
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -72,7 +72,7 @@ def test_frontmatter_webhook_gets_the_result(muxi_fake: FakeMuxi) -> None:
     muxi_fake.state.table("triggers")["deploy"] = (
         "---\nwebhook: https://hooks.example.com/muxi\n---\nDeploy ${{ data.service }} please"
     )
-    with muxi_fake.client() as m:
+    with muxi_fake.client(user_id="u1") as m:
         result = m.triggers.fire(name="deploy", data={"service": "api"})
         _wait_for(lambda: delivered)
         url, payload = delivered[0]
@@ -82,7 +82,7 @@ def test_frontmatter_webhook_gets_the_result(muxi_fake: FakeMuxi) -> None:
 
 
 def test_idempotency_key_replays(muxi_fake: FakeMuxi) -> None:
-    with muxi_fake.client() as m:
+    with muxi_fake.client(user_id="u1") as m:
         first = m.triggers.fire(name="github-issue", data=ISSUE, use_async=False, idempotency_key="trig-1")
         again = m.triggers.fire(name="github-issue", data=ISSUE, use_async=False, idempotency_key="trig-1")
         assert again.request_id == first.request_id
@@ -91,7 +91,7 @@ def test_idempotency_key_replays(muxi_fake: FakeMuxi) -> None:
 
 
 def test_errors_are_typed(muxi_fake: FakeMuxi) -> None:
-    with muxi_fake.client() as m:
+    with muxi_fake.client(user_id="u1") as m:
         with pytest.raises(errors.ValidationError) as bad_data:
             m.triggers.fire(name="github-issue", data={"repository": "muxi/demo"}, use_async=False)
         assert bad_data.value.status_code == 400

@@ -25,6 +25,7 @@ SEND = Operation(
     ChatResponse,
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -36,6 +37,7 @@ STREAM = Operation(
     stream=True,
     idempotent_key=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -46,6 +48,7 @@ SUBMIT = Operation(
     "client",
     AsyncChatAccepted,
     idempotent_key=True,
+    user="required",
     tags=("chat",),
     request=ChatRequest,
 )
@@ -56,6 +59,7 @@ AUDIO = Operation(
     "client",
     ChatResponse,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
 )
 AUDIO_STREAM = Operation(
@@ -65,6 +69,7 @@ AUDIO_STREAM = Operation(
     "client",
     stream=True,
     timeout_ms=_CHAT_TIMEOUT_MS,
+    user="required",
     tags=("chat",),
 )
 

@@ -9,17 +9,25 @@ from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
 from ._core.request import BaseSDK, RequestOptions, async_stream_op, call_options, sync_op, type_adapter
-from ._core.userscope import require_user_for_client_key
+from ._core.userscope import require_user
 from ._streams.chat import _json
 from ._streams.eventstream import ResumableEventStream, ResumableEventStreamAsync, resumable
 from .errors import StreamError
 from .models.chat import TokenEvent, UnknownEvent
 from .models.events import ActivityEvent, RuntimeEvent, StreamCompletedEvent, StreamOpenEvent
 
-USER = Operation("events_user", "GET", "/events", "dual", stream=True, tags=("events",))
-SESSION = Operation("events_session", "GET", "/events/{session_id}", "dual", stream=True, tags=("events",))
+USER = Operation("events_user", "GET", "/events", "dual", stream=True, user="client_key", tags=("events",))
+SESSION = Operation(
+    "events_session", "GET", "/events/{session_id}", "dual", stream=True, user="client_key", tags=("events",)
+)
 REQUEST = Operation(
-    "events_request", "GET", "/events/{session_id}/{request_id}", "dual", stream=True, tags=("events",)
+    "events_request",
+    "GET",
+    "/events/{session_id}/{request_id}",
+    "dual",
+    stream=True,
+    user="client_key",
+    tags=("events",),
 )
 
 _MARKERS: dict[str, type[StreamOpenEvent | StreamCompletedEvent]] = {
@@ -82,7 +90,7 @@ class Events(BaseSDK):
         options: Any,
     ) -> Call[Any]:
         opts = call_options(options)
-        require_user_for_client_key(self.sdk_configuration, op, user_id, opts.http_headers)
+        require_user(self.sdk_configuration, op, user_id, opts.http_headers)
         headers = {"Last-Event-ID": last_event_id} if last_event_id else None
         call: Call[Any] = Call(op, RequestInput(path_params=path, user_id=user_id, headers=headers), opts)
         call.stream = resumable(

@@ -2,14 +2,18 @@
 
 Deploy and update upload a gzipped tarball (`Content-Type: application/gzip`) streamed from disk: pass a
 `.tar.gz` path, its bytes, a binary file object, or a formation directory (packed into a temporary
-`.tar.gz` first). The `*_stream` variants send `Accept: text/event-stream` and yield typed progress events;
-an `event: error` frame raises `FormationOperationError`. Signing and retries: see `muxi_sdk.server`.
+`.tar.gz` under one top-level directory, as the MUXI server needs; a given tarball's layout is checked before
+sending). The `*_stream` variants send `Accept: text/event-stream` and yield typed progress events; an
+`event: error` frame raises `FormationOperationError`, which is also the `NotFoundError` / `ConflictError` /
+`ValidationError` / `ServerError` the same failure raises as a JSON answer. Signing and retries: see
+`muxi_sdk.server`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import IO, Any, Literal, Union
 
@@ -28,9 +32,9 @@ from ._core.request import (
     sync_op,
 )
 from ._streams.eventstream import EventStream, EventStreamAsync
-from ._utils.bundles import check_gzip_head, manifest_of, pack_directory, read_manifest
+from ._utils.bundles import Manifest, check_gzip_head, inspect_bundle, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
-from .errors import InvalidInputError, StreamError
+from .errors import ConflictError, InvalidInputError, NotFoundError, ServerError, StreamError, ValidationError
 from .models.formations import (
     CancelUpdateResult,
     CompleteEvent,
@@ -90,8 +94,12 @@ FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=
 class FormationOperationError(StreamError):
     """A deploy, update, start, restart or rollback stream reported failure (`event: error`).
 
-    `code` is the server's error type (e.g. `HealthCheckFailed`), `stage` where it failed, `details` the
-    frame's data. For an update, the previous version keeps running.
+    `code` is the server's error type (e.g. `AlreadyRunning`, `HealthCheckFailed`), `stage` where it failed,
+    `details` the frame's data. `status_code` is the HTTP status the server gives the same failure when it
+    answers as JSON (the non-streaming call, or a header-level error): 404, 409, 400 or 500. The error raised
+    is also the matching `NotFoundError` / `ConflictError` / `ValidationError` / `ServerError`, so one
+    `except ConflictError:` handles "already running" from `start()` (JSON 409) and from `start_stream()`
+    (HTTP 200, then `event: error`) alike. For an update, the previous version keeps running.
     """
 
     default_code = "FORMATION_OPERATION_FAILED"
@@ -101,48 +109,123 @@ class FormationOperationError(StreamError):
         self.stage = stage
 
 
+class FormationNotFoundError(FormationOperationError, NotFoundError):
+    """`event: error` with `NotFound` (JSON: 404)."""
+
+
+class FormationConflictError(FormationOperationError, ConflictError):
+    """`event: error` with `AlreadyRunning`, `NoChange`, ... (JSON: 409)."""
+
+
+class FormationValidationError(FormationOperationError, ValidationError):
+    """`event: error` with `NoPreviousVersion`, `IDMismatch`, `VersionMismatch`, `ExtractError`, ... (JSON: 400)."""
+
+
+class FormationServerError(FormationOperationError, ServerError):
+    """`event: error` with `SpawnError`, `SwapError`, ... or a type this SDK does not know (JSON: 5xx)."""
+
+
+# The status each error type gets as a JSON answer (MUXI Server 0.20260423.0); anything else is a 500.
+_ERROR_STATUS = {
+    "NotFound": 404,
+    "AlreadyRunning": 409,
+    "AlreadyStopped": 409,
+    "FormationExists": 409,
+    "NoChange": 409,
+    "UpdateInProgress": 409,
+    "MissingHeader": 400,
+    "InvalidFormationID": 400,
+    "ExtractError": 400,
+    "ParseError": 400,
+    "SecretsError": 400,
+    "IDMismatch": 400,
+    "VersionMismatch": 400,
+    "NoPreviousVersion": 400,
+    "HealthCheckFailed": 400,
+    "PortAllocationError": 507,
+}
+# start/restart load the config of an existing formation: a config they cannot read is the server's fault.
+_SERVER_SIDE = {"start": {"ParseError": 500}, "restart": {"ParseError": 500}}
+_ERROR_CLASS: dict[int, type[FormationOperationError]] = {
+    404: FormationNotFoundError,
+    409: FormationConflictError,
+    400: FormationValidationError,
+}
+
+
+def operation_error(payload: Any, operation: str | None = None) -> FormationOperationError:
+    """The typed error of an `event: error` frame (`{"error": <type>, "message", "stage"}`)."""
+    fields = payload if isinstance(payload, dict) else {}
+    message = str(fields.get("message") or fields.get("error") or payload or "formation operation failed")
+    code = str(fields["error"]) if fields.get("error") else None
+    stage = str(fields["stage"]) if fields.get("stage") else None
+    status = _SERVER_SIDE.get(operation or "", {}).get(code or "") or _ERROR_STATUS.get(code or "", 500)
+    cls = _ERROR_CLASS.get(status, FormationServerError)
+    return cls(message, code=code, status_code=status, stage=stage, details=payload)
+
+
 # ------------------------------------------------------------------------------------------- bundles
+
+
+_FORMATION_ID = re.compile(r"^[a-z0-9-]+$")
+
+
+def check_formation_id(formation_id: str) -> str:
+    """The MUXI server's rule for a new formation's id: lowercase letters, digits and hyphens only."""
+    if not _FORMATION_ID.match(formation_id):
+        raise InvalidInputError(
+            f"formation id {formation_id!r}: the MUXI server accepts only lowercase letters, digits and hyphens"
+        )
+    return formation_id
 
 
 def _bundle(
     bundle: Any, formation_id: str | None, version: str | None, *, expect_id: str | None = None
 ) -> tuple[RawBody, str | None, str | None]:
-    """Turn a bundle argument into a streamed body, plus the id and version to declare in the headers."""
+    """Turn a bundle argument into a streamed body, plus the id and version to declare in the headers.
+
+    A directory is packed under one top-level directory named after the formation; a tarball's layout is
+    checked (when it can be read ahead) before anything is sent.
+    """
     if isinstance(bundle, bool) or bundle is None:
         raise InvalidInputError("bundle must be a .tar.gz path, bytes, a binary file object or a directory")
     if version is not None and (not isinstance(version, str) or not version.strip()):
         raise InvalidInputError("version must be a non-empty string")
     keep = None
+    manifest: Manifest | None
     if isinstance(bundle, (str, os.PathLike)):
         path = Path(bundle)
         if path.is_dir():
             manifest = read_manifest(path)
-            keep = pack_directory(path)
+            if manifest is None:
+                raise InvalidInputError(f"{path} has no formation.afs (or formation.yaml / formation.yml)")
+            _check_declared(manifest, formation_id or expect_id, version)
+            keep = pack_directory(path, root=formation_id or expect_id or manifest.id or None)
             source: Any = keep
         elif path.is_file():
             check_gzip_head(path)
-            manifest = manifest_of(path) if (formation_id is None or version is None) else None
+            manifest = inspect_bundle(path)
             source = path
         else:
             raise InvalidInputError(f"bundle not found: {path}")
     elif isinstance(bundle, (bytes, bytearray, memoryview)) or hasattr(bundle, "read"):
         check_gzip_head(bundle)
-        manifest = manifest_of(bundle) if (formation_id is None or version is None) else None
+        manifest = inspect_bundle(bundle)
         source = bundle
     else:
         raise InvalidInputError(f"cannot deploy a {type(bundle).__name__}: pass a .tar.gz path, bytes or a directory")
-    declared_id = manifest.id if manifest else None
-    wanted = formation_id or expect_id
-    if wanted and declared_id and declared_id != wanted:
-        if keep is not None:
-            keep.close()
-        raise InvalidInputError(f"the bundle declares id {declared_id!r}, not {wanted!r}")
-    if version and manifest and manifest.version and manifest.version != version:
-        if keep is not None:
-            keep.close()
-        raise InvalidInputError(f"the bundle declares version {manifest.version!r}, not {version!r}")
+    if keep is None and manifest is not None:
+        _check_declared(manifest, formation_id or expect_id, version)
     body = raw_body(source, "application/gzip", keep=keep)
+    declared_id = manifest.id if manifest else None
     return body, formation_id or declared_id, version or (manifest.version if manifest else None)
+
+
+def _check_declared(manifest: Manifest, wanted_id: str | None, version: str | None) -> None:
+    if wanted_id and manifest.id and manifest.id != wanted_id:
+        raise InvalidInputError(f"the bundle declares id {manifest.id!r}, not {wanted_id!r}")
+    if version and manifest.version and manifest.version != version:
+        raise InvalidInputError(f"the bundle declares version {manifest.version!r}, not {version!r}")
 
 
 def _release(body: Any) -> None:
@@ -161,8 +244,11 @@ def _json(data: str) -> Any:
         return data
 
 
-def decode_lifecycle_event(sse: ServerSentEvent) -> LifecycleEvent | None:
-    """One frame of a deploy/update/start/restart/rollback stream -> a typed event (or an error raised)."""
+def decode_lifecycle_event(sse: ServerSentEvent, operation: str | None = None) -> LifecycleEvent | None:
+    """One frame of a deploy/update/start/restart/rollback stream -> a typed event (or an error raised).
+
+    `operation` (`"start"`, ...) refines the `status_code` of an error frame (see `FormationOperationError`).
+    """
     name = sse.event or "message"
     if not sse.data:
         return None
@@ -173,12 +259,7 @@ def decode_lifecycle_event(sse: ServerSentEvent) -> LifecycleEvent | None:
     if name == "complete":
         return CompleteEvent.model_validate({**fields, "type": "complete"})
     if name == "error":
-        message = str(fields.get("message") or fields.get("error") or payload or "formation operation failed")
-        code = fields.get("error")
-        stage = fields.get("stage")
-        raise FormationOperationError(
-            message, code=str(code) if code else None, stage=str(stage) if stage else None, details=payload
-        )
+        raise operation_error(payload, operation)
     return UnknownLifecycleEvent(type=name, event=name, data=payload)
 
 
@@ -240,11 +321,16 @@ class LifecycleStreamAsync(_LifecycleMixin, EventStreamAsync[LifecycleEvent]):
         return self._finished()
 
 
-def _open_lifecycle(body: Any) -> Any:
+def _open_lifecycle(body: Any, op: Operation) -> Any:
+    operation = op.operation_id.removeprefix("formations_").removesuffix("_stream")
+
+    def decode(sse: ServerSentEvent) -> LifecycleEvent | None:
+        return decode_lifecycle_event(sse, operation)
+
     def open_stream(start: StreamStart, is_async: bool) -> LifecycleStream | LifecycleStreamAsync:
         _release(body)  # the upload is complete once the response has begun
         cls = LifecycleStreamAsync if is_async else LifecycleStream
-        return cls(start.response, decode_lifecycle_event, meta=start.meta)
+        return cls(start.response, decode, meta=start.meta)
 
     return open_stream
 
@@ -285,17 +371,22 @@ class Formations(BaseSDK):
     def _deploy_call(self, op: Operation, bundle: Any, formation_id: Any, version: Any, options: Any) -> Call[Any]:
         opts = call_options(options)
         if formation_id is not None:
-            require_id("formation_id", formation_id)
+            check_formation_id(require_id("formation_id", formation_id))
         body, fid, ver = _bundle(bundle, formation_id, version)
         if not fid:
             _release(body)
             raise InvalidInputError(
                 "formation_id is required: the bundle declares no id (or could not be read before sending)"
             )
+        try:
+            check_formation_id(fid)
+        except InvalidInputError:
+            _release(body)
+            raise
         headers = {"X-Formation-ID": fid, **({"X-Formation-Version": ver} if ver else {})}
         req = RequestInput(body=body, headers=headers)
         if op.stream:
-            return Call(op, req, opts, stream=_open_lifecycle(body))
+            return Call(op, req, opts, stream=_open_lifecycle(body, op))
         return Call(op, req, opts, post=_released(body))
 
     def _deploy(
@@ -309,9 +400,11 @@ class Formations(BaseSDK):
         """`POST /rpc/formations`: deploy a new formation and wait until it runs.
 
         `bundle`: a `.tar.gz` path, its bytes, a binary file object (streamed, never read whole), or a
-        formation directory (packed into a temporary `.tar.gz` first). `formation_id` and `version` default
-        to the `id` and `version` in the bundle's `formation.afs`; given, they must match it. 409
-        `ConflictError` if the formation exists (use `update`).
+        formation directory (packed into a temporary `.tar.gz` under one top-level directory first). A
+        tarball must hold one top-level directory with the formation file directly inside it
+        (`InvalidInputError` otherwise, before sending). `formation_id` and `version` default to the `id` and
+        `version` in the bundle's `formation.afs`; given, they must match it. 409 `ConflictError` if the
+        formation exists (use `update`).
         """
         return self._deploy_call(DEPLOY, bundle, formation_id, version, options)
 
@@ -325,7 +418,8 @@ class Formations(BaseSDK):
     ) -> Call[LifecycleStream]:
         """`deploy`, streaming its progress: yields `ProgressEvent`s, then a `CompleteEvent`.
 
-        An `event: error` frame raises `FormationOperationError` (its `.stage` says where it failed).
+        Header-level errors (400 headers, 409 exists) are raised by the call; what the bundle gets wrong, and
+        anything later, arrives as `event: error` and raises `FormationOperationError` while iterating.
         """
         return self._deploy_call(DEPLOY_STREAM, bundle, formation_id, version, options)
 
@@ -335,7 +429,7 @@ class Formations(BaseSDK):
         body, _, ver = _bundle(bundle, formation_id, version, expect_id=formation_id)
         req = RequestInput(path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None)
         if op.stream:
-            return Call(op, req, opts, stream=_open_lifecycle(body))
+            return Call(op, req, opts, stream=_open_lifecycle(body, op))
         return Call(op, req, opts, post=_released(body))
 
     def _update(
@@ -350,7 +444,7 @@ class Formations(BaseSDK):
 
         The new version starts beside the old one and takes over once healthy; if it fails its health check
         the old one keeps running (`ValidationError`). 409 `ConflictError` while another update runs or when
-        the bundle is unchanged.
+        the bundle is identical to the running one.
         """
         return self._update_call(UPDATE, formation_id, bundle, version, options)
 
@@ -362,7 +456,11 @@ class Formations(BaseSDK):
         version: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> Call[LifecycleStream]:
-        """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...)."""
+        """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...).
+
+        404 and 409 "already being updated" are raised by the call; the rest (409 `NoChange`, 400, 500) arrives
+        as `event: error` while iterating.
+        """
         return self._update_call(UPDATE_STREAM, formation_id, bundle, version, options)
 
     # -- lifecycle
@@ -371,8 +469,9 @@ class Formations(BaseSDK):
         return Call(START, _path(formation_id), call_options(options))
 
     def _start_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
-        """`start`, streaming its progress."""
-        return Call(START_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+        """`start`, streaming its progress. Every failure (404, 409 already running, 500) arrives as
+        `event: error` while iterating, not at the call."""
+        return _lifecycle_stream(START_STREAM, formation_id, options)
 
     def _stop(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleResult]:
         """`POST /rpc/formations/{id}/stop`: stop a running formation. 409 `ConflictError` if already stopped."""
@@ -383,19 +482,26 @@ class Formations(BaseSDK):
         return Call(RESTART, _path(formation_id), call_options(options))
 
     def _restart_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
-        """`restart`, streaming its progress (stages `stopping`, `spawning`)."""
-        return Call(RESTART_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+        """`restart`, streaming its progress (stages `stopping`, `validating`, `spawning`, `health_check`).
+
+        Every failure (404, 500) arrives as `event: error` while iterating.
+        """
+        return _lifecycle_stream(RESTART_STREAM, formation_id, options)
 
     def _rollback(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[RollbackResult]:
-        """`POST /rpc/formations/{id}/rollback`: run the previous version again.
+        """`POST /rpc/formations/{id}/rollback`: run the previous version again (a second rollback returns).
 
-        400 `ValidationError` when there is no previous version (nothing was updated yet).
+        400 `ValidationError` when there is no previous version (nothing was updated yet). The formation is
+        `starting` until the server's next health check.
         """
         return Call(ROLLBACK, _path(formation_id), call_options(options))
 
     def _rollback_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
-        """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...)."""
-        return Call(ROLLBACK_STREAM, _path(formation_id), call_options(options), stream=_open_lifecycle(None))
+        """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...).
+
+        Every failure (404, 400 no previous version) arrives as `event: error` while iterating.
+        """
+        return _lifecycle_stream(ROLLBACK_STREAM, formation_id, options)
 
     def _cancel_update(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[CancelUpdateResult]:
         """`POST /rpc/formations/{id}/cancel-update`: abandon a running blue-green update (the old version stays).
@@ -476,6 +582,10 @@ class Formations(BaseSDK):
     logs_async = async_op(_logs)
     follow_logs = sync_op(_follow_logs)
     follow_logs_async = async_stream_op(_follow_logs)
+
+
+def _lifecycle_stream(op: Operation, formation_id: str, options: Any) -> Call[LifecycleStream]:
+    return Call(op, _path(formation_id), call_options(options), stream=_open_lifecycle(None, op))
 
 
 def _ids(formation_id: str) -> dict[str, str]:

@@ -46,6 +46,7 @@ CLEAR_SESSION_BUFFER = Operation(
     "/memory/buffer/{session_id}",
     "dual",
     BufferCleared,
+    user="client_key",
     tags=_TAGS,
     replay="any",
 )

@@ -8,13 +8,21 @@ from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
 from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
-from ._core.userscope import require_user_for_client_key
 from .models.requests import RequestCancellation, RequestList, RequestStatus
 
-LIST = Operation("requests_list", "GET", "/requests", "dual", RequestList, tags=("requests",))
-GET = Operation("requests_get", "GET", "/requests/{request_id}", "dual", RequestStatus, tags=("requests",))
+LIST = Operation("requests_list", "GET", "/requests", "dual", RequestList, user="client_key", tags=("requests",))
+GET = Operation(
+    "requests_get", "GET", "/requests/{request_id}", "dual", RequestStatus, user="client_key", tags=("requests",)
+)
 CANCEL = Operation(
-    "requests_cancel", "DELETE", "/requests/{request_id}", "dual", RequestCancellation, tags=("requests",), replay="any"
+    "requests_cancel",
+    "DELETE",
+    "/requests/{request_id}",
+    "dual",
+    RequestCancellation,
+    user="client_key",
+    tags=("requests",),
+    replay="any",
 )
 
 
@@ -23,7 +31,6 @@ class Requests(BaseSDK):
 
     def _call(self, op: Operation, request_id: str | None, user_id: str | None, options: Any) -> Call[Any]:
         opts = call_options(options)
-        require_user_for_client_key(self.sdk_configuration, op, user_id, opts.http_headers)
         path = {"request_id": request_id} if request_id is not None else {}
         return Call(op, RequestInput(path_params=path, user_id=user_id), opts)
 

@@ -25,7 +25,9 @@ from .models.scheduler import (
 _TAGS = ("scheduler",)
 CONFIG = Operation("scheduler_config", "GET", "/scheduler", "admin", SchedulerConfig, user="none", tags=_TAGS)
 # Listing is the one scheduler route the client key may use (with a user); the admin key sees every job.
-LIST = Operation("scheduler_list", "GET", "/scheduler/jobs", "dual_admin", ScheduledJobList, tags=_TAGS)
+LIST = Operation(
+    "scheduler_list", "GET", "/scheduler/jobs", "dual_admin", ScheduledJobList, user="client_key", tags=_TAGS
+)
 GET = Operation("scheduler_get", "GET", "/scheduler/jobs/{job_id}", "admin", ScheduledJob, tags=_TAGS)
 CREATE = Operation(
     "scheduler_create",
@@ -34,6 +36,7 @@ CREATE = Operation(
     "admin",
     ScheduledJob,
     idempotent_key=True,
+    user="required",
     request=ScheduledJobCreate,
     tags=_TAGS,
 )
@@ -43,13 +46,20 @@ UPDATE = Operation(
     "/scheduler/jobs/{job_id}",
     "admin",
     ScheduledJob,
+    user="required",
     request=ScheduledJobUpdate,
     tags=_TAGS,
     replay="any",  # the same fields set again: same job, same answer
 )
-PAUSE = Operation("scheduler_pause", "POST", "/scheduler/jobs/{job_id}/pause", "admin", JobState, tags=_TAGS)
-RESUME = Operation("scheduler_resume", "POST", "/scheduler/jobs/{job_id}/resume", "admin", JobState, tags=_TAGS)
-DELETE = Operation("scheduler_delete", "DELETE", "/scheduler/jobs/{job_id}", "admin", JobDeleted, tags=_TAGS)
+PAUSE = Operation(
+    "scheduler_pause", "POST", "/scheduler/jobs/{job_id}/pause", "admin", JobState, user="required", tags=_TAGS
+)
+RESUME = Operation(
+    "scheduler_resume", "POST", "/scheduler/jobs/{job_id}/resume", "admin", JobState, user="required", tags=_TAGS
+)
+DELETE = Operation(
+    "scheduler_delete", "DELETE", "/scheduler/jobs/{job_id}", "admin", JobDeleted, user="required", tags=_TAGS
+)
 
 
 class Scheduler(BaseSDK):

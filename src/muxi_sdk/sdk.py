@@ -12,8 +12,10 @@ from ._core.httpclient import AsyncHttpClient, ClientPool, HttpClient, close_poo
 from ._core.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT_MS
 from ._core.request import BaseSDK
 from ._core.retries import RetryConfig
+from ._core.urls import check_base_url
 from ._hooks import SDKHooks
 from ._utils.logger import Logger, default_logger
+from ._utils.redaction import conceal
 from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration, check_default_headers, resolve_aliases
 from .types import UNSET, OptionalNullable
 
@@ -21,18 +23,23 @@ if TYPE_CHECKING:
     import httpx
 
     from .agents import Agents
+    from .artifacts import Artifacts
     from .chat import Chat
     from .events import Events
     from .formations import Formations
+    from .history import History
     from .mcp import Mcp
     from .memory import Memory
+    from .notifications import Notifications
     from .requests import Requests
     from .scheduler import Scheduler
     from .secrets import Secrets
     from .server import Server
     from .sessions import Sessions
+    from .skills import Skills
     from .system import System
     from .triggers import Triggers
+    from .tuning import Tuning
     from .users import Users
     from .webhooks import Webhooks
 
@@ -47,36 +54,46 @@ class Muxi(BaseSDK):
 
     _sub_sdk_map: dict[str, tuple[str, str]] = {
         "agents": ("muxi_sdk.agents", "Agents"),
+        "artifacts": ("muxi_sdk.artifacts", "Artifacts"),
         "chat": ("muxi_sdk.chat", "Chat"),
         "events": ("muxi_sdk.events", "Events"),
         "formations": ("muxi_sdk.formations", "Formations"),
+        "history": ("muxi_sdk.history", "History"),
         "mcp": ("muxi_sdk.mcp", "Mcp"),
         "memory": ("muxi_sdk.memory", "Memory"),
+        "notifications": ("muxi_sdk.notifications", "Notifications"),
         "requests": ("muxi_sdk.requests", "Requests"),
         "scheduler": ("muxi_sdk.scheduler", "Scheduler"),
         "secrets": ("muxi_sdk.secrets", "Secrets"),
         "server": ("muxi_sdk.server", "Server"),
         "sessions": ("muxi_sdk.sessions", "Sessions"),
+        "skills": ("muxi_sdk.skills", "Skills"),
         "system": ("muxi_sdk.system", "System"),
         "triggers": ("muxi_sdk.triggers", "Triggers"),
+        "tuning": ("muxi_sdk.tuning", "Tuning"),
         "users": ("muxi_sdk.users", "Users"),
         "webhooks": ("muxi_sdk.webhooks", "Webhooks"),
     }
 
     if TYPE_CHECKING:
         agents: Agents
+        artifacts: Artifacts
         chat: Chat
         events: Events
         formations: Formations
+        history: History
         memory: Memory
+        notifications: Notifications
         requests: Requests
         scheduler: Scheduler
         server: Server
         sessions: Sessions
+        skills: Skills
         mcp: Mcp
         secrets: Secrets
         system: System
         triggers: Triggers
+        tuning: Tuning
         users: Users
         webhooks: Webhooks
 
@@ -145,6 +162,8 @@ class Muxi(BaseSDK):
             are not events); default 600,000 (10 min, so an agent thinking through long tool calls is not cut
             off), `None` for no limit; log tails have none unless a call asks. Past it: `TimeoutError`.
         """
+        # Rebound first so that a traceback printing this frame's locals shows no key.
+        client_key, admin_key, secret_key = conceal(client_key), conceal(admin_key), conceal(secret_key)
         retry_config, timeout_ms, http_timeout = resolve_aliases(
             retry_config=retry_config, max_retries=max_retries, timeout_ms=timeout_ms, timeout=timeout
         )
@@ -224,7 +243,7 @@ class Muxi(BaseSDK):
         if extra:
             changes["default_headers"] = {**(cfg.default_headers or {}), **extra}
         if server_url is not None:
-            changes["base_url_override"] = server_url.rstrip("/")
+            changes["base_url_override"] = check_base_url("server_url", server_url)
         scoped = object.__new__(type(self))
         BaseSDK.__init__(scoped, cfg.with_changes(**changes) if changes else cfg, parent_ref=self)
         scoped._scoped = True
@@ -255,7 +274,9 @@ class Muxi(BaseSDK):
         return sorted(set(super().__dir__()) | set(self._sub_sdk_map))
 
     def __repr__(self) -> str:
-        cfg = self.sdk_configuration
+        cfg = self.__dict__.get("sdk_configuration")
+        if cfg is None:  # a traceback of a failed __init__ shows `self` too
+            return "Muxi(<not configured>)"
 
         def shown(value: str | None) -> str:
             return "'***'" if value else "None"

@@ -12,7 +12,9 @@ from urllib.parse import quote
 from ._core.httpclient import ClientPool
 from ._core.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT_MS
 from ._core.retries import DEFAULT_RETRY_CONFIG, RetryConfig
+from ._core.urls import check_base_url
 from ._utils.logger import Logger, NoOpLogger
+from ._utils.redaction import conceal
 from .types import UNSET, OptionalNullable
 
 if TYPE_CHECKING:
@@ -96,9 +98,15 @@ class SDKConfiguration:
         stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     ) -> SDKConfiguration:
         # Explicit arguments beat the environment; an explicit server_url also beats an env direct URL.
-        if url is None and server_url is None:
-            url = _env("MUXI_URL")
-        server_url = server_url or _env("MUXI_SERVER_URL")
+        client_key, admin_key, secret_key = conceal(client_key), conceal(admin_key), conceal(secret_key)
+        url_name, server_url_name = "url", "server_url"
+        if url is None and server_url is None and _env("MUXI_URL"):
+            url, url_name = _env("MUXI_URL"), "MUXI_URL"
+        if not server_url and _env("MUXI_SERVER_URL"):
+            server_url, server_url_name = _env("MUXI_SERVER_URL"), "MUXI_SERVER_URL"
+        # Checked now, not at the first call: a bad URL is a configuration mistake, not a network failure.
+        url = check_base_url(url_name, url) if url else None
+        server_url = check_base_url(server_url_name, server_url) if server_url else None
         formation_id = formation_id or _env("MUXI_FORMATION_ID")
         mode_value = (mode or _env("MUXI_MODE") or "live").lower()
         if mode_value not in ("live", "draft"):
@@ -126,14 +134,14 @@ class SDKConfiguration:
         return cls(
             pool=pool,
             hooks=hooks,
-            url=_strip(url) if url else None,
-            server_url=_strip(server_url) if server_url else None,
+            url=url or None,
+            server_url=server_url or None,
             formation_id=formation_id,
             mode=mode_value,  # type: ignore[arg-type]
-            client_key=client_key or _env("MUXI_CLIENT_KEY"),
-            admin_key=admin_key or _env("MUXI_ADMIN_KEY"),
+            client_key=client_key or conceal(_env("MUXI_CLIENT_KEY")),
+            admin_key=admin_key or conceal(_env("MUXI_ADMIN_KEY")),
             key_id=key_id or _env("MUXI_KEY_ID"),
-            secret_key=secret_key or _env("MUXI_SECRET_KEY"),
+            secret_key=secret_key or conceal(_env("MUXI_SECRET_KEY")),
             user_id=user_id or _env("MUXI_USER_ID"),
             retry_config=retry_config,
             timeout_ms=timeout_ms,

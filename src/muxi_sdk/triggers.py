@@ -26,6 +26,7 @@ FIRE = Operation(
     TriggerResult,
     idempotent_key=True,
     timeout_ms=600_000,  # sync mode waits for the whole reply, like a chat
+    user="required",
     request=TriggerRequest,
     tags=_TAGS,
 )

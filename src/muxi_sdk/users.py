@@ -10,6 +10,7 @@ from ._core.operation import Call, Operation, RequestInput
 from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
+from .channels import Channels
 from .credentials import Credentials
 from .errors import InvalidInputError
 from .models.users import (
@@ -75,7 +76,17 @@ def _identifiers_body(identifiers: Sequence[IdentifierInput], muxi_user_id: str 
 
 
 class Users(BaseSDK):
-    """Multi-identity users (`/v1/users`, client key only) and their stored credentials (`.credentials`)."""
+    """Multi-identity users (`/v1/users`, client key only), their stored credentials (`.credentials`) and their
+    notification channels (`.channels`)."""
+
+    @property
+    def channels(self) -> Channels:
+        """The user's notification channels (`m.users.channels`), created on first use."""
+        cached: Channels | None = self.__dict__.get("_channels")
+        if cached is None:
+            cached = Channels(self.sdk_configuration, parent_ref=self.parent_ref)
+            self.__dict__["_channels"] = cached
+        return cached
 
     @property
     def credentials(self) -> Credentials:

@@ -22,8 +22,10 @@ class Operation:
     """One HTTP operation of the MUXI API: everything the request path needs besides the arguments.
 
     `response` is the model of the envelope's `data` (or of the whole body when `envelope=False`).
-    `user` says whether the `X-Muxi-User-ID` header is required, optional or never sent.
+    `user` says whether the `X-Muxi-User-ID` header is required, required only with the client key
+    (`"client_key"`: the admin key may act for every user), optional or never sent (see `_core/userscope.py`).
     `timeout_ms` is a default for clients the SDK creates (chat replies take longer than a GET).
+    `stream=True` with `envelope=False` is a binary download (its body is read by the caller), not SSE.
     `request` is the request body's model (an `InputModel`), when there is one: documentation only
     (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
     `replay` overrides the resend rule derived from the method (`resend`; docs/reliability.md lists them).
@@ -39,7 +41,7 @@ class Operation:
     api: Api = "formation"
     stream: bool = False
     envelope: bool = True
-    user: Literal["required", "optional", "none"] = "optional"
+    user: Literal["required", "client_key", "optional", "none"] = "optional"
     idempotent_key: bool = False
     timeout_ms: int | None = None
     tags: tuple[str, ...] = ()

@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 from .. import _version, errors
 from .._hooks import HookContext
 from .._utils.logger import NoOpLogger, redact_headers, redact_url
+from .._utils.redaction import Secret, conceal, conceal_headers
 from ..models.shared import ResponseMeta
 from ..types import UNSET, OptionalNullable
 from .auth import (
@@ -33,9 +34,12 @@ from .auth import (
     hmac_authorization,
 )
 from .deadline import attempt_deadline
+from .httpclient import closed_loop_error
 from .limits import STREAM_LIMITS_KEY, StreamLimits, aread_body, read_body
 from .operation import Call, Operation, RequestInput
 from .retries import RetryConfig, RetryState
+from .urls import check_base_url, check_same_origin
+from .userscope import require_user
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -152,7 +156,7 @@ def _check_header_values(headers: Mapping[str, Any]) -> None:
     a line break as a "connection error" that retries resend in vain. The value is never echoed (keys).
     """
     for name, value in headers.items():
-        if type(value) is str and _BAD_HEADER_CHAR.search(value) is None:
+        if (type(value) is str or type(value) is Secret) and _BAD_HEADER_CHAR.search(value) is None:
             continue
         arg = _HEADER_ARGUMENT.get(name)
         what = f"{arg} (header {name})" if arg else f"header {name}"
@@ -214,6 +218,8 @@ class BaseSDK:
     # ----------------------------------------------------------------- the shared flow
     def _base_url(self, op: Operation, server_url: str | None) -> str:
         cfg = self.sdk_configuration
+        if server_url:
+            server_url = check_base_url("server_url", server_url)
         if op.api == "server":
             return (server_url or cfg.base_url_override or cfg.server_api_url()).rstrip("/")
         server_url = server_url or cfg.base_url_override
@@ -240,28 +246,26 @@ class BaseSDK:
                 raise errors.ConfigurationError(
                     f"{op.operation_id} needs a client key: pass client_key= to Muxi() or set MUXI_CLIENT_KEY"
                 )
-            headers[CLIENT_KEY_HEADER] = cfg.client_key
+            headers[CLIENT_KEY_HEADER] = conceal(cfg.client_key)  # type: ignore[assignment]
         elif auth in ("admin", "dual", "dual_admin"):
             if not cfg.admin_key:
                 needs = "an admin key" if auth == "admin" else "a client or admin key"
                 raise errors.ConfigurationError(
                     f"{op.operation_id} needs {needs}: pass admin_key= to Muxi() or set MUXI_ADMIN_KEY"
                 )
-            headers[ADMIN_KEY_HEADER] = cfg.admin_key
+            headers[ADMIN_KEY_HEADER] = conceal(cfg.admin_key)  # type: ignore[assignment]
         elif auth == "hmac":
             if not (cfg.key_id and cfg.secret_key):
                 raise errors.ConfigurationError(
                     f"{op.operation_id} needs server credentials: pass key_id= and secret_key= to Muxi() "
                     "or set MUXI_KEY_ID and MUXI_SECRET_KEY"
                 )
-            headers["Authorization"] = hmac_authorization(cfg.key_id, cfg.secret_key, op.method, url.path)
+            headers["Authorization"] = Secret(hmac_authorization(cfg.key_id, cfg.secret_key, op.method, url.path))
         user_id = req.user_id or cfg.user_id
         if op.user != "none" and user_id:
             headers[USER_ID_HEADER] = user_id
-        elif op.user == "required":
-            raise errors.ConfigurationError(
-                f"{op.operation_id} needs a user: pass user_id= to the call or to Muxi() (or set MUXI_USER_ID)"
-            )
+        elif op.user != "none" and op.user != "optional":
+            require_user(cfg, op, user_id, opts.http_headers)
         if op.idempotent_key:
             headers[IDEMPOTENCY_HEADER] = req.idempotency_key or uuid.uuid4().hex
         if req.body is not None:
@@ -272,9 +276,9 @@ class BaseSDK:
         if req.headers:
             headers.update(req.headers)
         if cfg.default_headers:
-            headers.update(cfg.default_headers)
+            headers.update(conceal_headers(cfg.default_headers))  # type: ignore[arg-type]
         if opts.http_headers:
-            headers.update(opts.http_headers)
+            headers.update(conceal_headers(opts.http_headers))  # type: ignore[arg-type]
         if opts.extra_headers:
             headers.update(opts.extra_headers)
         _check_header_values(headers)
@@ -308,7 +312,10 @@ class BaseSDK:
         path = op.path
         if req.path_params:
             path = path.format_map({k: quote(require_id(k, v), safe="") for k, v in req.path_params.items()})
-        url = _parsed_url(base_url + path)
+        try:
+            url = _parsed_url(base_url + path)
+        except httpx.InvalidURL as bad:  # e.g. an id so long that the URL passes httpx's length limit
+            raise _invalid_url(op, bad) from None
         headers = self._headers(op, req, opts, url)
         params = {k: _query_value(v) for k, v in (req.query or {}).items() if v is not None and v is not UNSET}
         timeout = self._timeout(op, opts, supplied)
@@ -345,9 +352,12 @@ class BaseSDK:
                 content = body.content
             else:
                 content = body.achunks() if is_async else body.chunks()
-            request = client.build_request(
-                op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
-            )
+            try:
+                request = client.build_request(
+                    op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
+                )
+            except httpx.InvalidURL as bad:  # the query made the URL too long
+                raise _invalid_url(op, bad) from None
             ctx = HookContext(cfg, base_url, op.operation_id, op.auth, op.tags, attempt) if hooks else None
             if ctx is not None:
                 request = hooks.before_request(ctx, request)
@@ -393,10 +403,15 @@ class BaseSDK:
                             continue
                     raise _transport_error(exc, request, state.attempts if state else 1) from exc
             response = outcome
+            try:
+                check_same_origin(request, response)
+            except errors.RedirectError:
+                yield _Close(response)
+                raise
             status = response.status_code
             if debug:
                 log.debug("%s %s -> %d in %.1f ms", request.method, redact_url(str(request.url)), status, elapsed_ms)
-            if status >= 400 or status < 200:
+            if status >= 300 or status < 200:  # 3xx too: never followed (keys stay at the origin), never success
                 if state and state.status_retryable(status, resend):
                     now = time.monotonic()
                     wait = state.delay(errors.parse_retry_after(response.headers), now, 2 * (now - started))
@@ -434,6 +449,10 @@ class BaseSDK:
 
                 return RawResponse(response, functools.partial(_parse, op, response, attempts, elapsed_ms), attempts)
             return _parse(op, response, attempts, elapsed_ms)
+
+
+def _invalid_url(op: Operation, exc: httpx.InvalidURL) -> errors.InvalidInputError:
+    return errors.InvalidInputError(f"{op.operation_id}: the request URL is invalid ({exc}); is an argument too long?")
 
 
 def _owned(stream: Any, owner: BaseSDK) -> Any:
@@ -593,7 +612,7 @@ def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
         result = None
         if type(action) is _Send:
             try:
-                result = client.send(action.request, stream=True)
+                result = client.send(action.request, stream=True, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
         elif type(action) is _Read:
@@ -615,9 +634,11 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
         result = None
         if type(action) is _Send:
             try:
-                result = await client.send(action.request, stream=True)
+                result = await client.send(action.request, stream=True, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
+            except RuntimeError as exc:  # an injected client's connections of a closed loop
+                result = closed_loop_error(exc, cfg.pool)
         elif type(action) is _Read:
             result = await aread_body(action.response, action.max_bytes, action.deadline)
         elif type(action) is _Sleep:
@@ -724,6 +745,7 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
         raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
         raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
+    http_headers = conceal_headers(http_headers)
     limits = _limit_options(options)
     if "extra_headers" in options or "extra_query" in options or "extra_body" in options:
         from .extras import check_extra_body, check_extra_headers, check_extra_query

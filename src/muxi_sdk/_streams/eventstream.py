@@ -219,15 +219,18 @@ class EventStreamAsync(_StreamBase[T]):
     def __del__(self) -> None:
         # Abandoned without aclose(): hand the close to the running loop if there is one. Iterated streams
         # are closed by the async generator's own finaliser, so this covers streams never iterated.
-        if getattr(self, "_closed", True):
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        response = self.response
-        if not loop.is_closed():
-            loop.call_soon(lambda: asyncio.ensure_future(response.aclose()))
+        if not getattr(self, "_closed", True):
+            aclose_later(self.response)
+
+
+def aclose_later(response: httpx.Response) -> None:
+    """Close an async response from a finaliser: schedule it on the running loop, if there is one."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if not loop.is_closed():
+        loop.call_soon(lambda: asyncio.ensure_future(response.aclose()))
 
 
 S = TypeVar("S", bound=EventStreamAsync[Any])

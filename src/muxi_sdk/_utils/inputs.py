@@ -25,3 +25,25 @@ def validate_input(model: type[M], data: Any) -> M:
 def body_dict(model: pydantic.BaseModel) -> dict[str, Any]:
     """The JSON body of a request model: fields left at None are omitted, explicitly set ones are kept."""
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def bounded_int(name: str, value: Any, low: int, high: int) -> int | None:
+    """An optional int query parameter inside the server's bounds (None stays None: the server's default)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInputError(f"{name} must be an int from {low} to {high}, not {value!r}")
+    return value
+
+
+def iso_date(name: str, value: Any) -> str | None:
+    """An optional date query parameter: a `datetime.date` (or datetime) or an ISO 8601 string."""
+    import datetime
+
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise InvalidInputError(f"{name} must be a date or an ISO 8601 date string, not {type(value).__name__}")

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInputError
@@ -51,8 +51,8 @@ class FormationConfig:
     url: str | None = None
     server_url: str | None = None
     base_url: str | None = None
-    admin_key: str | None = None
-    client_key: str | None = None
+    admin_key: str | None = field(default=None, repr=False)  # keys never in a repr (logs, tracebacks)
+    client_key: str | None = field(default=None, repr=False)
     max_retries: int = 0
     timeout: int = DEFAULT_TIMEOUT
     debug: bool = False
@@ -128,11 +128,16 @@ def _file(item: Any) -> Any:
     return item
 
 
+# The official SDK sends no user when none is given, and the runtime then acts as its user "0". The native
+# SDK refuses a user-scoped call without a user; the facade keeps the official behaviour, explicitly.
+OFFICIAL_DEFAULT_USER = "0"
+
+
 def _chat_kwargs(payload: Mapping[str, Any], user_id: str) -> dict[str, Any]:
     if not isinstance(payload, Mapping):
         raise InvalidInputError("payload must be a dict like {'message': 'Hello'}")
     kwargs = {k: payload[k] for k in _CHAT_FIELDS if payload.get(k) is not None}
-    kwargs["user_id"] = user_id or payload.get("user_id") or None
+    kwargs["user_id"] = user_id or payload.get("user_id") or OFFICIAL_DEFAULT_USER
     files = payload.get("files")
     if files:
         kwargs["files"] = [_file(f) for f in files]
@@ -485,7 +490,8 @@ def _fire_trigger(self: Any, name: str, data: Any, *, async_mode: bool = False, 
     """-> `m.triggers.fire(name=..., data=data, use_async=async_mode, user_id=...)`: the body the runtime
     needs, `{"data": ..., "use_async": ...}` (the official SDK sent `data` bare and got a 422). A `data` that
     is already that body (`{"data": {...}, "use_async"?, "session_id"?}`, the usual workaround) is sent as is."""
-    kwargs: dict[str, Any] = {"name": name, "data": data, "use_async": bool(async_mode), "user_id": user_id or None}
+    kwargs: dict[str, Any] = {"name": name, "data": data, "use_async": bool(async_mode)}
+    kwargs["user_id"] = user_id or OFFICIAL_DEFAULT_USER
     wrapped = isinstance(data, Mapping) and set(data) <= _TRIGGER_BODY and isinstance(data.get("data"), Mapping)
     if wrapped:
         kwargs["data"] = data["data"]

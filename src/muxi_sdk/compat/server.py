@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInputError
@@ -37,7 +37,7 @@ class ServerConfig:
 
     url: str
     key_id: str
-    secret_key: str
+    secret_key: str = field(repr=False)  # never in a repr (logs, tracebacks)
     max_retries: int = 0
     timeout: int = 30
     debug: bool = False

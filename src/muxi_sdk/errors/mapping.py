@@ -18,6 +18,7 @@ from .muxierror import (
     MuxiError,
     NotFoundError,
     RateLimitError,
+    RedirectError,
     ServerError,
     UnsupportedError,
     ValidationError,
@@ -126,8 +127,36 @@ def error_fields(body: Any, status: int, reason: str) -> tuple[str | None, str, 
     return code_str, str(message or reason or f"HTTP {status}"), body, request_id
 
 
+def redirect_error(response: httpx.Response, attempts: int = 1, *, followed: bool = False) -> RedirectError:
+    """A 3xx (or an answer an HTTP client got by following one): never a success, never followed."""
+    from .._utils.logger import redact_url
+
+    status = response.status_code
+    location = response.headers.get("location")
+    if followed:
+        what = f"HTTP {status} redirect to {redact_url(location or '?')} was followed by the HTTP client"
+        advice = "the SDK refuses the other address's answer (send with follow_redirects off)"
+    elif status == 304:
+        what = "HTTP 304 Not Modified"
+        advice = "the SDK sends no conditional requests, so a cache or proxy answered instead of MUXI"
+    else:
+        what = f"HTTP {status} redirect to {redact_url(location) if location else '(no Location)'}"
+        advice = "the SDK does not follow redirects (keys must not leave the origin): point url= / server_url= at it"
+    return RedirectError(
+        f"{what}; {advice}",
+        location=location,
+        status_code=status,
+        request_id=response.headers.get("x-request-id"),
+        headers=response.headers,
+        raw_response=response,
+        attempts=attempts,
+    )
+
+
 def error_from_response(response: httpx.Response, attempts: int = 1) -> MuxiError:
     """Map a (fully read) error response to its typed error."""
+    if 300 <= response.status_code < 400:
+        return redirect_error(response, attempts)
     text = response.text
     try:
         body: Any = json.loads(text) if text else None

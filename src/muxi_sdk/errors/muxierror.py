@@ -58,9 +58,30 @@ class MuxiError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, status_code={self.status_code!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross processes (multiprocessing, Celery result backends): the pickled copy keeps the response
+        # but its request loses the key headers, HMAC signature, body and URL user info.
+        from .._utils.redaction import scrub_state
+
+        return type(self), self.args, scrub_state(self.__dict__)
+
 
 class APIStatusError(MuxiError):
     """The server answered with an error status that has no more specific class."""
+
+
+class RedirectError(APIStatusError):
+    """3xx: the server (or a proxy in front of it) answered with a redirect, or with 304.
+
+    The SDK never follows redirects, so that keys never reach another address: point `url=` / `server_url=`
+    at the final address. `location` is the `Location` header (None for 304).
+    """
+
+    default_code = "REDIRECT"
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
 
 
 class ValidationError(APIStatusError):

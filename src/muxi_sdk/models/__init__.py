@@ -24,6 +24,11 @@ _MODULES = [
     "mcp",
     "users",
     "credentials",
+    "tuning",
+    "skills",
+    "history",
+    "channels",
+    "artifacts",
 ]
 _INDEX: dict[str, str] | None = None
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ..types.basemodel import BaseModel
 
@@ -12,10 +12,12 @@ from ..types.basemodel import BaseModel
 
 
 class FormationVersion(BaseModel):
-    """Bundle hashes of the running version and of the one `rollback` would return to."""
+    """Bundle hashes (sha256 of the uploaded tarball) of the running version and of the one `rollback` would
+    return to; `semantic` is the formation file's `version` (sent in `list` only)."""
 
     current: str | None = None
     previous: str | None = None
+    semantic: str | None = None
 
 
 class FormationSummary(BaseModel):
@@ -25,11 +27,15 @@ class FormationSummary(BaseModel):
     name: str | None = None
     port: int | None = None
     status: str | None = None
-    """`running`, `stopped`, `crashed`, `starting`, ... (kept as sent)."""
+    """`running`, `starting` (until its first health check passes, e.g. right after a rollback), `unhealthy`,
+    `stopped`, `crashed`, ... (kept as sent). Only a `running` formation answers through the server's proxy."""
     pid: int | None = None
-    uptime: float | str | None = None
+    """0 while stopped."""
+    uptime: int | None = None
+    """Seconds since the process started (0 while stopped or starting)."""
     restart_count: int | None = None
     healthy: bool | None = None
+    """The last health check's outcome; None before the first one."""
     version: FormationVersion | None = None
 
 
@@ -72,8 +78,9 @@ class UpdateResult(BaseModel):
 
     id: str
     status: str | None = None
-    version: int | str | None = None
-    previous_version: int | str | None = None
+    version: int | None = None
+    """The server's version counter (1 at deploy; an int here, a string in the stream's `CompleteEvent`)."""
+    previous_version: int | None = None
     port: int | None = None
     pid: int | None = None
     message: str | None = None
@@ -81,13 +88,13 @@ class UpdateResult(BaseModel):
 
 
 class LifecycleResult(BaseModel):
-    """`start`, `stop` and `restart`: the formation's new state."""
+    """`start`, `stop` and `restart`: the formation's new state (`port` on start and restart, `restart_count`
+    on restart)."""
 
     id: str
     status: str | None = None
     message: str | None = None
     port: int | None = None
-    pid: int | None = None
     restart_count: int | None = None
 
 
@@ -96,10 +103,11 @@ class RollbackResult(BaseModel):
 
     id: str
     status: str | None = None
-    version: int | str | None = None
-    previous_version: int | str | None = None
+    version: int | None = None
+    """The version counter now running."""
+    previous_version: int | None = None
+    """The one it replaced: a second rollback returns to it."""
     pid: int | None = None
-    port: int | None = None
     message: str | None = None
 
 
@@ -120,12 +128,24 @@ class DeleteResult(BaseModel):
     message: str | None = None
 
 
+def _null_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+LogLines = Annotated[list[str], BeforeValidator(_null_as_empty)]
+"""The server sends `null` for an empty (or missing) log file: read as no lines."""
+
+
 class FormationLogLines(BaseModel):
-    stdout: list[str] = Field(default_factory=list)
-    stderr: list[str] = Field(default_factory=list)
+    """The lines of each stream asked for (an unasked stream is absent on the wire: empty here)."""
+
+    stdout: LogLines = Field(default_factory=list)
+    stderr: LogLines = Field(default_factory=list)
 
 
 class FormationLogTotals(BaseModel):
+    """Lines in each log file; 0 for a stream that was not asked for."""
+
     stdout: int = 0
     stderr: int = 0
 
@@ -148,17 +168,31 @@ class FormationLogs(BaseModel):
 
 
 class ProgressEvent(BaseModel):
-    """`event: progress`: a stage of the operation (`extracting`, `spawning`, `health_check`, ...)."""
+    """`event: progress`: a stage of the operation (`extracting`, `resolving_runtime`, `spawning`,
+    `health_check`, ...). A stage may repeat: `resolving_runtime` once more with the `version` found,
+    `health_check` once a second with `attempt` / `max_attempts`."""
 
     type: Literal["progress"] = "progress"
     stage: str | None = None
     message: str | None = None
+    version: str | None = None
+    """The runtime version resolved (`resolving_runtime`)."""
+    attempt: int | None = None
+    """Health check attempt number (`health_check`)."""
+    max_attempts: int | None = None
+    staging_port: int | None = None
+    """Where the new version starts beside the old one (`spawning_staging` of an update)."""
     progress: float | None = None
-    """0-100 when the server knows it."""
+    """0-100 if a server sends it (MUXI Server 0.20260423.0 never does)."""
 
 
 class CompleteEvent(BaseModel):
-    """`event: complete`: the operation succeeded; the last event of the stream."""
+    """`event: complete`: the operation succeeded; the last event of the stream.
+
+    Deploy: `formation_id, port, status, url, health_url, pid`; start: `formation_id, port, status`; restart:
+    also `restart_count`; update and rollback: `formation_id, port, status, url, previous_version,
+    new_version` (strings here, such as `"1"` and `"2"`, where the JSON answers send ints).
+    """
 
     type: Literal["complete"] = "complete"
     formation_id: str | None = None
@@ -167,8 +201,8 @@ class CompleteEvent(BaseModel):
     url: str | None = None
     health_url: str | None = None
     pid: int | None = None
-    previous_version: int | str | None = None
-    new_version: int | str | None = None
+    previous_version: str | None = None
+    new_version: str | None = None
     restart_count: int | None = None
 
 

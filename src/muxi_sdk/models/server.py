@@ -22,8 +22,8 @@ class ServerHealth(BaseModel):
 class ServerInfo(BaseModel):
     id: str | None = None
     version: str | None = None
-    uptime: float | str | None = None
-    """Seconds (a number) or a Go duration string, depending on the server build."""
+    uptime: int | None = None
+    """Seconds since the server started."""
 
 
 class FormationCounts(BaseModel):
@@ -54,7 +54,8 @@ class ServerStatus(BaseModel):
 
 
 class ServerLogs(BaseModel):
-    """`GET /rpc/server/logs`: the server's audit log lines (served as `text/plain`)."""
+    """`GET /rpc/server/logs`: the server's audit log lines (served as `text/plain`; empty when the server
+    writes no audit file, as MUXI Server 0.20260423.0 does)."""
 
     text: str = ""
     """The body as the server sent it."""

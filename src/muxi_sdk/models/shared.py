@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -25,3 +26,9 @@ class ResponseMeta:
     attempts: int = 1
     elapsed_ms: float = 0.0
     http_response: httpx.Response | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled result (multiprocessing, caches) keeps its response, not the keys of the request behind it.
+        from .._utils.redaction import scrub_state
+
+        return scrub_state(self.__dict__)

@@ -71,10 +71,12 @@ def create_app(state: FakeState | None = None) -> ASGIApp:
         if hasattr(module, "server_routes"):
             server.extend(module.server_routes(state))
     api = Router(routes=formation)
+    from .routes.server import gate_proxy
+
     app = Starlette(
         routes=[
             Mount("/v1", app=api),
-            Mount("/api/{formation_id}/v1", app=api),
+            Mount("/api/{formation_id}/v1", app=gate_proxy(state, api)),
             Mount("/draft/{formation_id}/v1", app=api),
             *server,
         ],

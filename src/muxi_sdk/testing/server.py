@@ -62,6 +62,29 @@ class FakeMuxi:
     def reset(self) -> None:
         self.state.reset()
 
+    # -------------------------------------------------------------- what the formation itself would write
+    def add_artifact(self, user_id: str, name: str, content: Any, **fields: Any) -> dict[str, Any]:
+        """Store an artifact for `user_id` as the formation's agents would (the same name again: a new version).
+
+        `content` is bytes or a file path (served from disk in chunks); `fields`: `content_type`, `summary`,
+        `category`, `tags`, `agent_id`, `conversation_id`. Returns the stored row (`row["public_id"]`).
+        """
+        from .routes.artifacts import add_artifact
+
+        return add_artifact(self.state, user_id, name, content, **fields)
+
+    def add_skill(self, name: str, description: str = "", **fields: Any) -> dict[str, Any]:
+        """Load a skill into the fake formation (`scope`, `agents`, `resources`, `license`, ...)."""
+        from .routes.skills import add_skill
+
+        return add_skill(self.state, name, description, **fields)
+
+    def add_history_entry(self, user_id: str, summary: str, **fields: Any) -> dict[str, Any]:
+        """Write a captain's log entry for `user_id` (`date`, `decisions`, `projects`, `context`, `sources`)."""
+        from .routes.history import add_history_entry
+
+        return add_history_entry(self.state, user_id, summary, **fields)
+
     def client_kwargs(self) -> dict[str, str]:
         s = self.state
         return {

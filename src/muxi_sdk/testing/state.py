@@ -15,6 +15,12 @@ DEFAULT_ADMIN_KEY = "fake-admin-key"
 DEFAULT_KEY_ID = "fake-key-id"
 DEFAULT_SECRET_KEY = "fake-secret-key"
 DEFAULT_FORMATION_ID = "fake-formation"
+FEATURES = ("tuning", "proactive", "artifacts", "skills", "history")
+"""Formation features the fake formation configures (each can be switched off in `FakeState.features`)."""
+
+
+def default_features() -> dict[str, bool]:
+    return dict.fromkeys(FEATURES, True)
 
 
 @dataclass
@@ -46,6 +52,18 @@ class FakeState:
     webhook_backoff_s: float = 1.0
     webhook_backoff_max_s: float = 60.0
     webhook_timeout_s: float = 30.0
+    # The fake formation configures every feature; switch one off (`state.features["proactive"] = False`) for
+    # the runtime's answer to a formation without it: `tuning` 503 on apply/dismiss/run, `proactive` 503 on
+    # channels and notifications, `artifacts` an empty list and 404s, `skills` empty lists and 404s, `history`
+    # an empty log.
+    features: dict[str, bool] = field(default_factory=default_features)
+    # muxi-runtime 1.20260928's skills routes answer 500 whatever the formation (they call
+    # create_success_response without its object and event types). True reproduces that; the default serves
+    # the shape the routes mean to answer.
+    skills_runtime_bug: bool = False
+    # The fake formation's `proactive.channels`. A delivery to a channel in `state.table("failing_channels",
+    # set)` (or to "webhook" there) fails; every delivery is recorded in `state.table("notifications", list)`.
+    proactive_channels: tuple[str, ...] = ("telegram", "slack")
     engine: ReplyEngine = field(default_factory=ReplyEngine)
     faults: Faults = field(default_factory=Faults)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -86,4 +104,7 @@ class FakeState:
         self.async_chat = True
         self.webhook_retries, self.webhook_backoff_s, self.webhook_backoff_max_s = 3, 1.0, 60.0
         self.webhook_timeout_s = 30.0
+        self.features = default_features()
+        self.skills_runtime_bug = False
+        self.proactive_channels = ("telegram", "slack")
         self.install_webhook_deliverer()

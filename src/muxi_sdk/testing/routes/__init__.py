@@ -17,4 +17,9 @@ ROUTE_MODULES = [
     "mcp",
     "users",
     "credentials",
+    "tuning",
+    "skills",
+    "history",
+    "notifications",
+    "artifacts",
 ]
