@@ -116,7 +116,7 @@ def demo() -> None:
         try:
             with fake.client(user_id="demo-user") as m:
                 url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
-                accepted = m.chat.submit(message="Hello in the background", webhook_url=url)
+                accepted = m.chat.submit(message="Hello in the background", webhook_url=url).accepted
                 print(f"submitted {accepted.request_id}; waiting for the webhook...")
                 event = receiver.state.log.wait_for(accepted.request_id)
                 print(f"verified webhook: status={event.status} text={event.text!r}")

@@ -563,7 +563,9 @@ def _responses(op: Operation, schema: Any) -> dict[str, Any]:
             "content": {"text/event-stream": {"schema": body}},
         }
     elif op.response is str:
-        ok = {"description": "Plain text.", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        media = op.accept or "text/plain"
+        what = "An HTML page." if media == "text/html" else "Plain text."
+        ok = {"description": what, "content": {media: {"schema": {"type": "string"}}}}
     elif op.envelope:
         envelope = REF.format(model="ServerApiEnvelope" if server else "MuxiEnvelope")
         wrapped: dict[str, Any] = {"$ref": envelope}

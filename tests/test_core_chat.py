@@ -282,8 +282,9 @@ def test_audio_rejects_chat_only_options(muxi_fake: FakeMuxi) -> None:
 
 def test_submit_is_accepted_with_202(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client(user_id="u1") as m:
-        accepted = m.chat.submit(message="do it later", webhook_url="https://example.com/hook", request_id="req_bg")
-    assert isinstance(accepted, AsyncChatAccepted)
+        job = m.chat.submit(message="do it later", webhook_url="https://example.com/hook", request_id="req_bg")
+    accepted = job.accepted
+    assert isinstance(accepted, AsyncChatAccepted) and job.id == "req_bg"
     assert accepted.request_id == "req_bg" and accepted.mode == "async" and accepted.estimated_seconds == 1
     assert accepted.webhook_url == "https://example.com/hook"
     assert accepted.response_meta is not None and accepted.response_meta.status_code == 202
@@ -294,7 +295,7 @@ def test_submit_is_accepted_with_202(muxi_fake: FakeMuxi) -> None:
 
 async def test_submit_is_accepted_with_202_async(muxi_fake: FakeMuxi) -> None:
     async with muxi_fake.client(user_id="u1") as m:
-        accepted = await m.chat.submit_async(message="later", webhook_url="http://localhost:9/hook")
+        accepted = (await m.chat.submit_async(message="later", webhook_url="http://localhost:9/hook")).accepted
     assert accepted.request_id and accepted.request_id.startswith("req_")
     assert accepted.response_meta is not None and accepted.response_meta.status_code == 202
 

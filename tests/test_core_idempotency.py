@@ -148,5 +148,5 @@ def test_submit_is_idempotent(muxi_fake: FakeMuxi) -> None:
     with muxi_fake.client(user_id="u1") as m:
         a = m.chat.submit(message="later", webhook_url="https://example.com/h", idempotency_key="job-1")
         b = m.chat.submit(message="later", webhook_url="https://example.com/h", idempotency_key="job-1")
-    assert a.request_id == b.request_id
+    assert a.id == b.id and a.accepted.request_id == b.accepted.request_id
     assert executions_for(muxi_fake.state, "job-1") == 1

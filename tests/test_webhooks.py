@@ -539,7 +539,7 @@ def receiver(muxi_fake: FakeMuxi) -> Iterator[tuple[str, Any]]:
 def test_end_to_end_submit_sync(muxi_fake: FakeMuxi, receiver: tuple[str, Any]) -> None:
     url, log = receiver
     with muxi_fake.client(user_id="u1") as m:
-        accepted = m.chat.submit(message="background hello", webhook_url=url)
+        accepted = m.chat.submit(message="background hello", webhook_url=url).accepted
     event = log.wait_for(accepted.request_id)
     assert event.status == "completed"
     assert event.text == "Echo: background hello"
@@ -565,9 +565,9 @@ async def test_end_to_end_submit_async(muxi_fake: FakeMuxi, receiver: tuple[str,
     async with muxi_fake.client(user_id="u2") as m:
         ok = await m.chat.submit_async(message="one", webhook_url=url)
         failed = await m.chat.submit_async(message="two", webhook_url=url)
-    event = await asyncio.to_thread(log.wait_for, ok.request_id)
+    event = await asyncio.to_thread(log.wait_for, ok.id)
     assert event.is_completed and event.text == "first"
-    bad = await asyncio.to_thread(log.wait_for, failed.request_id)
+    bad = await asyncio.to_thread(log.wait_for, failed.id)
     assert bad.is_failed and bad.error is not None and bad.error.message == "the agent crashed"
     assert bad.content == []
 
@@ -603,7 +603,7 @@ def test_delivery_retries_until_2xx(muxi_fake: FakeMuxi) -> None:
     state.webhook_backoff_s = 0.05
     flaky = FlakyReceiver(500, 500)
     with serve(flaky.app) as base, muxi_fake.client(user_id="u1") as m:
-        accepted = m.chat.submit(message="retry me", webhook_url=base + "/hook")
+        accepted = m.chat.submit(message="retry me", webhook_url=base + "/hook").accepted
         [delivery] = wait_for_deliveries(state)
     assert delivery["status"] == "delivered"
     assert delivery["request_id"] == accepted.request_id

@@ -19,6 +19,7 @@ from .types import UNSET
 
 if TYPE_CHECKING:
     from . import errors, models, webhooks
+    from ._core.jobs import Job
     from ._hooks import HookContext, SDKHooks
     from ._streams.eventstream import EventStream, EventStreamAsync
     from ._version import __user_agent__, __version__
@@ -40,6 +41,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "models": ("muxi_sdk.models", None),
     "webhooks": ("muxi_sdk.webhooks", None),
     "MuxiError": ("muxi_sdk.errors", "MuxiError"),
+    "Job": ("muxi_sdk._core.jobs", "Job"),
     "ResponseMeta": ("muxi_sdk.models.shared", "ResponseMeta"),
     "EventStream": ("muxi_sdk._streams.eventstream", "EventStream"),
     "EventStreamAsync": ("muxi_sdk._streams.eventstream", "EventStreamAsync"),
@@ -71,6 +73,7 @@ __all__ = [
     "EventStream",
     "EventStreamAsync",
     "HookContext",
+    "Job",
     "Muxi",
     "MuxiError",
     "ResponseMeta",

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from typing_extensions import Unpack
 
+from ._core.jobs import Job, JobKind
 from ._core.operation import Call, Operation, RequestInput
 from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
 from ._streams.chat import ChatStream, ChatStreamAsync, decode_chat_event
@@ -14,8 +15,11 @@ from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import file_source, json_body
 from .errors import InvalidInputError
 from .models.chat import AsyncChatAccepted, ChatRequest, ChatResponse, UIResponse, UIResponseTypedDict
+from .models.requests import RequestStatus
+from .requests import poll_request
 
 _CHAT_TIMEOUT_MS = 600_000
+CHAT_JOB = JobKind("background chat")
 
 SEND = Operation(
     "chat_send",
@@ -158,17 +162,28 @@ class Chat(BaseSDK):
         """
         return _chat_call(STREAM, dict(options), message=message, stream=True, make_stream=_open_chat_stream)
 
-    def _submit(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[AsyncChatAccepted]:
+    def _submit(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[Job[AsyncChatAccepted, RequestStatus]]:
         """Ask for background processing (`mode: "async"`): the result is POSTed to `webhook_url`.
 
-        Returns the accepted request (`request_id`, `estimated_seconds`). MUXI runtimes up to 1.20260928
-        answer 501 (`UnsupportedError`): they hand off to background only by themselves, which `send()` with
-        `webhook_url` and `threshold_seconds` covers.
+        Returns a `Job`: `job.accepted` is the accepted request (`request_id`, `estimated_seconds`), `job.id`
+        its request id, and `job.wait()` polls `m.requests.get` until it is completed (the `RequestStatus`,
+        with `result`), failed or cancelled. MUXI runtimes up to 1.20260928 answer 501 (`UnsupportedError`):
+        they hand off to background only by themselves, which `send()` with `webhook_url` and
+        `threshold_seconds` covers.
         """
         webhook_url: Any = options.get("webhook_url")
         if not isinstance(webhook_url, str) or not webhook_url.startswith(("http://", "https://")):
             raise InvalidInputError("submit() needs webhook_url=, an http(s) URL the result is delivered to")
-        return _chat_call(SUBMIT, dict(options), message=message, mode="async")
+        call = _chat_call(SUBMIT, dict(options), message=message, mode="async")
+        user_id: Any = options.get("user_id")
+
+        def job(accepted: AsyncChatAccepted, is_async: bool) -> Job[AsyncChatAccepted, RequestStatus]:
+            rid = accepted.request_id
+            poll = lambda opts: poll_request(rid or "", user_id, opts)  # noqa: E731
+            return Job(self, CHAT_JOB, accepted, rid, poll)
+
+        call.post = job
+        return call
 
     def _audio(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatResponse]:
         """Send a voice note (a path, bytes, binary file object or file dict; `audio/*` only) and get the reply.

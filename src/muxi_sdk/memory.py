@@ -7,21 +7,29 @@ from typing import Any
 
 from typing_extensions import Unpack
 
+from ._core.jobs import Job, JobKind, started
 from ._core.operation import Call, Operation, RequestInput
 from ._core.pagination import Page, PageSpec, paginated
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.request import RequestOptions, async_op, call_options, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
+from .distilleries import Distilleries
 from .errors import InvalidInputError
+from .memory_maintenance import MemoryMaintenance
 from .models.memory import (
     BufferCleared,
     BufferStats,
     BufferStatus,
+    IngestionStatus,
+    MemoryBatch,
+    MemoryBatchCreate,
     MemoryConfig,
     MemoryCreate,
     MemoryCreated,
+    MemoryCreateTypedDict,
     MemoryDeleted,
     MemoryList,
+    MemoryProvenance,
     MemoryScope,
 )
 from .models.memory import Memory as MemoryRecord
@@ -61,6 +69,23 @@ CLEAR_ALL_BUFFERS = Operation(
     replay="any",
 )
 STATS = Operation("memory_stats", "GET", "/memory/stats", "admin", BufferStats, user="none", tags=_TAGS)
+ADD_BATCH = Operation(
+    "memory_add_batch", "POST", "/memories/batch", "dual", MemoryBatch, user="required", request=MemoryBatchCreate,
+    tags=_TAGS,
+)
+INGESTION_STATUS = Operation(
+    "memory_ingestion_status",
+    "GET",
+    "/memories/ingestion/{processing_id}",
+    "dual",
+    IngestionStatus,
+    user="client_key",
+    tags=_TAGS,
+)
+PROVENANCE = Operation(
+    "memory_provenance", "GET", "/memories/provenance", "dual", MemoryProvenance, user="required", tags=_TAGS
+)
+INGESTION_JOB = JobKind("memory ingestion", frozenset({"completed", "failed"}), frozenset({"failed"}))
 
 _SCOPES = frozenset({"user", "group", "formation"})
 
@@ -75,12 +100,23 @@ def _scopes_query(scopes: str | Sequence[str] | None) -> str | None:
     return ",".join(items)
 
 
-class Memory(BaseSDK):
+class Memory(MemoryMaintenance):
     """Memories and the conversation buffer (`/v1/memories`, `/v1/memory/...`).
 
     User routes take either key and always need a user (`X-Muxi-User-ID`, from `user_id=` or
-    `Muxi(user_id=...)`); `config`, `stats` and `clear_all_buffers` need the admin key.
+    `Muxi(user_id=...)`); `config`, `stats`, `clear_all_buffers` and the maintenance operations (`rebuild`,
+    `forget`, `lint`, `backfill`, from `MemoryMaintenance`) need the admin key. Distilleries:
+    `m.memory.distilleries`.
     """
+
+    @property
+    def distilleries(self) -> Distilleries:
+        """Registered distilleries and their signed batches (`m.memory.distilleries`), created on first use."""
+        cached: Distilleries | None = self.__dict__.get("_distilleries")
+        if cached is None:
+            cached = Distilleries(self.sdk_configuration, parent_ref=self.parent_ref)
+            self.__dict__["_distilleries"] = cached
+        return cached
 
     def _config(self, **options: Unpack[RequestOptions]) -> Call[MemoryConfig]:
         """The formation's memory configuration (`GET /v1/memory`, admin key)."""
@@ -140,6 +176,66 @@ class Memory(BaseSDK):
         body = body_dict(validate_input(MemoryCreate, {k: v for k, v in fields.items() if v is not None}))
         return Call(ADD, RequestInput(body=json_body(body), user_id=user_id), call_options(options))
 
+    def _add_batch(
+        self,
+        *,
+        items: Sequence[MemoryCreate | MemoryCreateTypedDict | dict[str, Any]],
+        user_id: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Call[Job[MemoryBatch, IngestionStatus]]:
+        """Ingest several items in one call (`POST /v1/memories/batch`): each like `add(source=...)`.
+
+        Every item needs `source` (with `source_id`, the de-duplication key) and `detail` or `content`.
+        The answer lists each item in order as `accepted`, `duplicate` or `invalid` (`job.accepted.items`);
+        the accepted ones are processed in the background by one job, which `job.wait()` polls
+        (`ingestion_status`) until `completed` or `failed`. With nothing accepted, the job is done at once.
+        """
+        if isinstance(items, (str, bytes, dict)) or not isinstance(items, Sequence):
+            raise InvalidInputError("items must be a list of memories (models or dicts)")
+        request = validate_input(MemoryBatchCreate, {"items": list(items)})
+        req = RequestInput(body=json_body(body_dict(request)), user_id=user_id)
+
+        def job(accepted: MemoryBatch, is_async: bool) -> Job[MemoryBatch, IngestionStatus]:
+            pid = accepted.processing_id
+            poll = lambda opts: self._ingestion_status(processing_id=pid or "", user_id=user_id, **opts)  # noqa: E731
+            return started(self, INGESTION_JOB, accepted, pid, poll, IngestionStatus.model_validate)
+
+        return Call(ADD_BATCH, req, call_options(options), post=job)
+
+    def _ingestion_status(
+        self, *, processing_id: str, user_id: str | None = None, **options: Unpack[RequestOptions]
+    ) -> Call[IngestionStatus]:
+        """The state of a background ingestion (`GET /v1/memories/ingestion/{processing_id}`).
+
+        From `add(source=...)` or `add_batch`: `queued` -> `processing` -> `completed` | `failed`; completed
+        jobs report per-item outcomes and token usage, kept for 5 minutes. With the client key a user is
+        needed and only their jobs are visible (another user's: `AuthorizationError`); the admin key sees all.
+        """
+        req = RequestInput(path_params={"processing_id": processing_id}, user_id=user_id)
+        return Call(INGESTION_STATUS, req, call_options(options))
+
+    def _provenance(
+        self,
+        *,
+        entity: str | None = None,
+        event_id: str | None = None,
+        user_id: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> Call[MemoryProvenance]:
+        """Why does the formation believe this? (`GET /v1/memories/provenance`; give `entity` or `event_id`.)
+
+        For a knowledge-graph `entity` (e.g. `"London"`): the entity and every fact touching it, each with
+        stored and decayed confidence and the chain of events that produced it. For an `event_id`: that
+        event's causation chain. Unknown: `NotFoundError`.
+        """
+        if (entity is None) == (event_id is None):
+            raise InvalidInputError("provenance() needs exactly one of entity= or event_id=")
+        for name, value in (("entity", entity), ("event_id", event_id)):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise InvalidInputError(f"{name} must be a non-empty string")
+        req = RequestInput(query={"entity": entity, "event_id": event_id}, user_id=user_id)
+        return Call(PROVENANCE, req, call_options(options))
+
     def _delete(
         self, *, memory_id: str, user_id: str | None = None, **options: Unpack[RequestOptions]
     ) -> Call[MemoryDeleted]:
@@ -185,6 +281,12 @@ class Memory(BaseSDK):
     list_async = async_op(_list)
     add = sync_op(_add)
     add_async = async_op(_add)
+    add_batch = sync_op(_add_batch)
+    add_batch_async = async_op(_add_batch)
+    ingestion_status = sync_op(_ingestion_status)
+    ingestion_status_async = async_op(_ingestion_status)
+    provenance = sync_op(_provenance)
+    provenance_async = async_op(_provenance)
     delete = sync_op(_delete)
     delete_async = async_op(_delete)
     get_buffer = sync_op(_get_buffer)

@@ -26,6 +26,11 @@ CANCEL = Operation(
 )
 
 
+def poll_request(request_id: str, user_id: str | None, options: dict[str, Any]) -> Call[RequestStatus]:
+    """`GET /v1/requests/{request_id}` as a `Call`: how a background chat's `Job` polls (same as `get`)."""
+    return Call(GET, RequestInput(path_params={"request_id": request_id}, user_id=user_id), call_options(options))
+
+
 class Requests(BaseSDK):
     """Tracked requests (`/v1/requests`; client key + user for one user's, or the admin key for all)."""
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .events import Events
     from .formations import Formations
     from .history import History
+    from .knowledge import Knowledge
     from .mcp import Mcp
     from .memory import Memory
     from .notifications import Notifications
@@ -59,6 +60,7 @@ class Muxi(BaseSDK):
         "events": ("muxi_sdk.events", "Events"),
         "formations": ("muxi_sdk.formations", "Formations"),
         "history": ("muxi_sdk.history", "History"),
+        "knowledge": ("muxi_sdk.knowledge", "Knowledge"),
         "mcp": ("muxi_sdk.mcp", "Mcp"),
         "memory": ("muxi_sdk.memory", "Memory"),
         "notifications": ("muxi_sdk.notifications", "Notifications"),
@@ -82,6 +84,7 @@ class Muxi(BaseSDK):
         events: Events
         formations: Formations
         history: History
+        knowledge: Knowledge
         memory: Memory
         notifications: Notifications
         requests: Requests

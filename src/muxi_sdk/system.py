@@ -7,6 +7,7 @@ views are read-only: the formation changes its configuration by being redeployed
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ from .models.system import (
     OverlordSoul,
     Sop,
     SopList,
+    StatusPage,
 )
 
 _TAGS = ("system",)
@@ -46,6 +48,14 @@ def _admin_view(operation_id: str, path: str, response: Any) -> Operation:
     return Operation(operation_id, "GET", path, "admin", response, user="none", tags=_TAGS)
 
 
+# The runtime serves its HTML status page twice, at `/v1/` and `/v1/v1`: one method, two operations.
+STATUS_PAGE = Operation(
+    "system_status_page", "GET", "/", "none", str, envelope=False, user="none", tags=_TAGS, accept="text/html"
+)
+STATUS_PAGE_V1 = Operation(
+    "system_status_page_v1", "GET", "/v1", "none", str, envelope=False, user="none", tags=_TAGS, accept="text/html"
+)
+_TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>", re.IGNORECASE)
 HEALTH = Operation("system_health", "GET", "/health", "none", HealthStatus, envelope=False, user="none", tags=_TAGS)
 STATUS = _admin_view("system_status", "/status", FormationStatus)
 CONFIG = _admin_view("system_config", "/config", FormationConfigSummary)
@@ -68,6 +78,11 @@ STREAM_LOGS = Operation("system_stream_logs", "GET", "/logs", "admin", stream=Tr
 _CLEAR_CONFIRMATION = "clear-audit-log"
 _LOG_FILTERS = ("user_id", "session_id", "request_id", "agent_id", "level", "event_type")
 _SOP_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _status_page(html: str, is_async: bool) -> StatusPage:
+    match = _TITLE.search(html)
+    return StatusPage(status=match.group(1) if match else "", html=html)
 
 
 # ------------------------------------------------------------------------------------------ log stream
@@ -128,6 +143,17 @@ class System(BaseSDK):
     def _health(self, **options: Unpack[RequestOptions]) -> Call[HealthStatus]:
         """`GET /v1/health`: is the formation up? Public: needs no key."""
         return Call(HEALTH, RequestInput(), call_options(options))
+
+    def _status_page(self, *, path: str = "/", **options: Unpack[RequestOptions]) -> Call[StatusPage]:
+        """The formation's public HTML status page (`GET /v1/`; `path="/v1"`: the same page at `/v1/v1`).
+
+        Returns a `StatusPage`: `status` (the page title, `Up` or `Down`), `up`, and the `html`. A formation
+        that is down answers 503 (`ServerError`), like `health`. Public: needs no key.
+        """
+        if path not in ("/", "/v1"):
+            raise InvalidInputError(f"path must be '/' or '/v1', got {path!r}")
+        op = STATUS_PAGE if path == "/" else STATUS_PAGE_V1
+        return Call(op, RequestInput(), call_options(options), post=_status_page)
 
     def _status(self, **options: Unpack[RequestOptions]) -> Call[FormationStatus]:
         """Runtime status: the formation's identity, agent and MCP server counts, uptime, memory, CPU, requests."""
@@ -239,6 +265,8 @@ class System(BaseSDK):
 
     health = sync_op(_health)
     health_async = async_op(_health)
+    status_page = sync_op(_status_page)
+    status_page_async = async_op(_status_page)
     status = sync_op(_status)
     status_async = async_op(_status)
     config = sync_op(_config)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -270,6 +271,119 @@ def audio_empty_files(c: httpx.Client, t: Target) -> dict[str, Any]:
     return json_facts(c.post("/v1/audiochat", headers=client_headers(t), json={"files": [], "stream": False}))
 
 
+# -------------------------------------------------- memory maintenance, ingestion, knowledge, status page
+def admin_headers(t: Target) -> dict[str, str]:
+    return {"X-Muxi-Admin-Key": t.admin_key}
+
+
+def status_page(c: httpx.Client, t: Target) -> dict[str, Any]:
+    pages = [c.get(path) for path in ("/v1/", "/v1/v1")]
+    return {
+        "statuses": [p.status_code for p in pages],
+        "content-type": pages[0].headers.get("content-type"),
+        "same page twice": pages[0].text == pages[1].text,
+        "html": pages[0].text,
+    }
+
+
+def _post_admin(c: httpx.Client, t: Target, path: str, body: dict[str, Any]) -> httpx.Response:
+    return c.post(path, headers=admin_headers(t), json=body)
+
+
+def _until_done(c: httpx.Client, path: str, headers: dict[str, str]) -> httpx.Response:
+    """Poll a job's status route until it is no longer running (the fake answers `processing` once)."""
+    for _ in range(50):
+        resp = c.get(path, headers=headers)
+        if resp.status_code != 200 or resp.json()["data"].get("status") not in ("processing", "queued"):
+            return resp
+        time.sleep(0.1)
+    return resp
+
+
+def rebuild_job(c: httpx.Client, t: Target) -> dict[str, Any]:
+    accepted = _post_admin(c, t, "/v1/memory/rebuild", {"user_id": "parity"})
+    job_id = accepted.json()["data"]["job_id"]
+    done = _until_done(c, f"/v1/memory/rebuild/{job_id}", admin_headers(t))
+    return {"accepted": json_facts(accepted), "done": json_facts(done)}
+
+
+def rebuild_inline(c: httpx.Client, t: Target) -> dict[str, Any]:
+    inline = _post_admin(c, t, "/v1/memory/rebuild", {"user_id": "parity", "background": False, "backfill": True})
+    dry = _post_admin(c, t, "/v1/memory/rebuild", {"user_id": "parity", "dry_run": True})
+    return {"inline": json_facts(inline), "dry run": json_facts(dry)}
+
+
+def rebuild_errors(c: httpx.Client, t: Target) -> dict[str, Any]:
+    return {
+        "no user_id": json_facts(_post_admin(c, t, "/v1/memory/rebuild", {})),
+        "unknown projection": json_facts(_post_admin(c, t, "/v1/memory/rebuild", {"user_id": "p", "projection": "x"})),
+        "unknown job": json_facts(c.get("/v1/memory/rebuild/rebuild_nope", headers=admin_headers(t))),
+        "unknown forget job": json_facts(c.get("/v1/memory/forget/forget_nope", headers=admin_headers(t))),
+        "client key": json_facts(c.post("/v1/memory/rebuild", headers=client_headers(t), json={"user_id": "p"})),
+    }
+
+
+def forget_job(c: httpx.Client, t: Target) -> dict[str, Any]:
+    accepted = _post_admin(c, t, "/v1/memory/forget", {"user_id": "parity", "source": "gmail"})
+    done = _until_done(c, f"/v1/memory/forget/{accepted.json()['data']['job_id']}", admin_headers(t))
+    return {
+        "accepted": json_facts(accepted),
+        "done": json_facts(done),
+        "no rebuild": json_facts(
+            _post_admin(c, t, "/v1/memory/forget", {"user_id": "p", "source": "s", "rebuild": False})
+        ),
+        "sync query": json_facts(
+            c.post("/v1/memory/forget?sync=true", headers=admin_headers(t), json={"user_id": "p", "source": "s"})
+        ),
+    }
+
+
+def backfill_lint_distilleries(c: httpx.Client, t: Target) -> dict[str, Any]:
+    return {
+        "backfill": json_facts(_post_admin(c, t, "/v1/memory/backfill", {"user_id": "parity"})),
+        "lint (not configured)": json_facts(_post_admin(c, t, "/v1/memory/lint", {})),
+        "distilleries (not enabled)": json_facts(c.get("/v1/memory/distilleries", headers=admin_headers(t))),
+        "distilled (not enabled)": json_facts(c.post("/v1/memories/distilled", headers=client_headers(t), json={})),
+        "buffers (deprecated)": json_facts(c.get("/v1/memory/buffers", headers=admin_headers(t))),
+    }
+
+
+def memories_batch(c: httpx.Client, t: Target) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:8]
+    items = [{"content": "likes tea", "source": "gmail", "source_id": tag}]
+    accepted = c.post("/v1/memories/batch", headers=client_headers(t), json={"items": items})
+    pid = accepted.json()["data"]["processing_id"]
+    done = _until_done(c, f"/v1/memories/ingestion/{pid}", client_headers(t))
+    duplicate = c.post("/v1/memories/batch", headers=client_headers(t), json={"items": items})
+    invalid = c.post("/v1/memories/batch", headers=client_headers(t), json={"items": [{"content": "x"}]})
+    return {
+        "accepted": json_facts(accepted),
+        "done": json_facts(done, data_shape=False),
+        "done status": done.json()["data"]["status"],
+        "duplicate": json_facts(duplicate),
+        "invalid": json_facts(invalid),
+        "empty": json_facts(c.post("/v1/memories/batch", headers=client_headers(t), json={"items": []})),
+        "unknown job": json_facts(c.get("/v1/memories/ingestion/ing_nope", headers=client_headers(t))),
+        "other user's job": json_facts(c.get(f"/v1/memories/ingestion/{pid}", headers=client_headers(t, "bob"))),
+        "client key, no user": json_facts(
+            c.get(f"/v1/memories/ingestion/{pid}", headers={"X-Muxi-Client-Key": t.client_key})
+        ),
+    }
+
+
+def provenance_and_knowledge(c: httpx.Client, t: Target) -> dict[str, Any]:
+    prov = "/v1/memories/provenance"
+    return {
+        "provenance, nothing asked": json_facts(c.get(prov, headers=client_headers(t))),
+        "provenance, unknown entity": json_facts(c.get(prov, params={"entity": "Atlantis"}, headers=client_headers(t))),
+        "provenance, unknown event": json_facts(c.get(prov, params={"event_id": "e1"}, headers=client_headers(t))),
+        "knowledge rebuild, one agent": json_facts(
+            _post_admin(c, t, "/v1/knowledge/rebuild", {"agent_id": "assistant"})
+        ),
+        "knowledge rebuild, unknown agent": json_facts(_post_admin(c, t, "/v1/knowledge/rebuild", {"agent_id": "x"})),
+    }
+
+
 SCRIPT: list[tuple[str, Step]] = [
     ("health", health),
     ("chat JSON", chat_json),
@@ -290,6 +404,14 @@ SCRIPT: list[tuple[str, Step]] = [
     ("audio with a non-audio file", audio_wrong_type),
     ("audio without files", audio_no_files),
     ("audio with an empty file list", audio_empty_files),
+    ("status page", status_page),
+    ("memory rebuild job", rebuild_job),
+    ("memory rebuild inline and dry run", rebuild_inline),
+    ("memory rebuild errors", rebuild_errors),
+    ("memory forget", forget_job),
+    ("memory backfill, lint, distilleries", backfill_lint_distilleries),
+    ("memories batch and ingestion status", memories_batch),
+    ("provenance and knowledge rebuild", provenance_and_knowledge),
 ]
 
 
@@ -342,3 +464,8 @@ def test_the_script_checks_what_it_should() -> None:
     assert real["422 missing message"]["status"] == 422
     assert real["async chat (mode=async + webhook_url)"]["status"] == 501
     assert real["client key on an admin route"]["status"] == 401
+    assert real["memory rebuild job"]["accepted"]["status"] == 202
+    assert real["memory rebuild job"]["done"]["data"]["status"] == "str"
+    assert real["memories batch and ingestion status"]["done status"] == "completed"
+    assert real["memory backfill, lint, distilleries"]["lint (not configured)"]["status"] == 503
+    assert real["status page"]["statuses"] == [200, 200]

@@ -28,6 +28,7 @@ class Operation:
     `stream=True` with `envelope=False` is a binary download (its body is read by the caller), not SSE.
     `request` is the request body's model (an `InputModel`), when there is one: documentation only
     (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
+    `accept` is the media type of a non-JSON answer (`text/html`): sent as `Accept` and declared in the spec.
     `replay` overrides the resend rule derived from the method (`resend`; docs/reliability.md lists them).
     `quiet` marks a stream whose silence is normal (a log tail): the client's stream idle limit does not
     apply to it, only one given to the call.
@@ -46,6 +47,7 @@ class Operation:
     timeout_ms: int | None = None
     tags: tuple[str, ...] = ()
     request: Any = None
+    accept: str | None = None
     replay: Replay | None = None
     quiet: bool = False
 

@@ -232,7 +232,7 @@ class BaseSDK:
     def _headers(self, op: Operation, req: RequestInput, opts: CallOptions, url: httpx.URL) -> dict[str, str]:
         cfg = self.sdk_configuration
         headers = dict(_sdk_headers())
-        headers["Accept"] = req.accept or ("text/event-stream" if op.stream else "application/json")
+        headers["Accept"] = req.accept or op.accept or ("text/event-stream" if op.stream else "application/json")
         if cfg.app:
             headers["X-Muxi-App"] = cfg.app
         auth = op.auth

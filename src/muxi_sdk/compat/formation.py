@@ -229,8 +229,10 @@ def _chat(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
     """-> `m.chat.send(message=..., ...)`: always a JSON reply (sends `stream: false`), never raw SSE text.
     `payload["mode"] == "async"` -> `m.chat.submit(...)`."""
     kwargs = _chat_kwargs(payload, user_id)
-    method = "submit" if payload.get("mode") == "async" else "send"
-    return Target("chat", method, {"message": payload.get("message"), **kwargs})
+    args = {"message": payload.get("message"), **kwargs}
+    if payload.get("mode") == "async":  # submit() returns a Job: the official SDK returns the accepted answer
+        return Target("chat", "submit", args, shape=lambda job: official_shape(job.accepted))
+    return Target("chat", "send", args)
 
 
 def _chat_stream(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:

@@ -1,5 +1,6 @@
 """Typed errors. Catch `MuxiError` for everything, or a subclass for one kind of failure."""
 
+from .jobs import JobFailedError, JobTimeoutError
 from .mapping import error_from_response, parse_retry_after
 from .muxierror import (
     APIStatusError,
@@ -31,6 +32,8 @@ __all__ = [
     "ConflictError",
     "ConnectionError",
     "InvalidInputError",
+    "JobFailedError",
+    "JobTimeoutError",
     "MuxiError",
     "NotFoundError",
     "RateLimitError",

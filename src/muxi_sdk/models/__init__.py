@@ -29,6 +29,8 @@ _MODULES = [
     "history",
     "channels",
     "artifacts",
+    "memory_admin",
+    "knowledge",
 ]
 _INDEX: dict[str, str] | None = None
 

@@ -152,3 +152,84 @@ class BufferStats(BaseModel):
     buffer_size_kb: float = 0.0
     max_size: int = 0
     utilization: float = 0.0
+
+
+# ------------------------------------------------------------------------------------------ ingestion (batch)
+
+
+class MemoryBatchCreate(InputModel):
+    """The body of `POST /v1/memories/batch`: ingestion items, each with its `source` (the dedup key's half)."""
+
+    items: list[MemoryCreate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _every_item_has_a_source(self) -> MemoryBatchCreate:
+        missing = [i for i, item in enumerate(self.items) if not (item.source and item.source.strip())]
+        if missing:
+            raise ValueError(f"every batch item needs `source` (the ingestion contract); missing at {missing}")
+        return self
+
+
+class MemoryBatchCreateTypedDict(TypedDict):
+    items: list[MemoryCreateTypedDict]
+
+
+class MemoryBatchItem(BaseModel):
+    """One item of a batch answer, in request order: `status` is `accepted`, `duplicate` or `invalid`."""
+
+    index: int
+    status: str
+    event_id: str | None = None
+    error: str | None = None
+    derived_events: list[Any] | None = None
+
+
+class MemoryBatchCounts(BaseModel):
+    accepted: int = 0
+    duplicate: int = 0
+    invalid: int = 0
+
+
+class MemoryBatch(BaseModel):
+    """`POST /v1/memories/batch`: per-item outcomes; accepted items share one job (`processing_id`, or None
+    when nothing was accepted)."""
+
+    processing_id: str | None = None
+    items: list[MemoryBatchItem] = Field(default_factory=list)
+    counts: MemoryBatchCounts = Field(default_factory=MemoryBatchCounts)
+    status_url: str | None = None
+
+
+class IngestionStatus(BaseModel):
+    """`GET /v1/memories/ingestion/{processing_id}`: `status` goes `queued` -> `processing` -> `completed` |
+    `failed`. A completed job lists per-item pipeline outcomes (`items`), `counts` and token `usage`.
+
+    `created_at` is epoch seconds; `completed_at` is what the runtime sends (an ISO 8601 string today).
+    """
+
+    processing_id: str | None = None
+    status: str | None = None
+    created_at: float | None = None
+    completed_at: str | float | None = None
+    error: Any = None
+    items: list[dict[str, Any]] | None = None
+    counts: dict[str, Any] | None = None
+    usage: Any = None
+
+
+# ------------------------------------------------------------------------------------------ provenance
+
+
+class MemoryProvenance(BaseModel):
+    """`GET /v1/memories/provenance`: why the formation believes something.
+
+    For an `entity`: the knowledge-graph `entity` (with its event chains) and every `facts` entry touching
+    it (contradicted and superseded ones too), `count`. For an `event_id`: that `event` and its causation
+    `chain`.
+    """
+
+    entity: dict[str, Any] | None = None
+    facts: list[dict[str, Any]] | None = None
+    count: int | None = None
+    event: dict[str, Any] | None = None
+    chain: list[dict[str, Any]] | None = None

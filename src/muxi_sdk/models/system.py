@@ -25,6 +25,17 @@ class HealthStatus(BaseModel):
         return self.status in ("healthy", "ok")
 
 
+class StatusPage(BaseModel):
+    """`GET /v1/` (and `/v1/v1`): the public HTML status page. `status` is its title, `Up` or `Down`."""
+
+    status: str
+    html: str = ""
+
+    @property
+    def up(self) -> bool:
+        return self.status == "Up"
+
+
 # ------------------------------------------------------------------------------------------ status
 
 

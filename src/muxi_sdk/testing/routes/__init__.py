@@ -5,6 +5,8 @@ ROUTE_MODULES = [
     "health",
     "chat",
     "memory",
+    "memory_admin",
+    "knowledge",
     "server",
     "triggers",
     "scheduler",

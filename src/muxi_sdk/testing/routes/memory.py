@@ -2,8 +2,9 @@
 views, answering like muxi-runtime 1.20260928 with persistent memory configured.
 
 State: `memories` (id -> record), `memory_ingestions` ((user, source, source_id) -> ingestion answer),
-`memory_settings` (`persistent`: False answers like a formation without persistent memory;
-`clear_all_broken`: True makes `DELETE /memory/buffers` fail with 500 as the real runtime does). The
+`ingestion_jobs` (processing id -> a background job, see `_jobs`), `memory_settings` (`persistent`: False
+answers like a formation without persistent memory; `clear_all_broken`: True makes `DELETE /memory/buffers`
+fail with 500 as the real runtime does; `lint` / `distillery`: see `memory_admin`). The
 buffer is the chat history kept in the `sessions` table: clearing it empties those sessions' messages.
 """
 
@@ -18,10 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..auth import require
+from ..auth import require, user_id
 from ..envelope import APIError, nanoid, ok, validation_error
 from ..state import FakeState
-from ._common import dual_user, now_iso, query_int, require_user
+from . import _jobs
+from ._common import USER_REQUIRED_CLIENT, dual_user, now_iso, query_int, require_user
 from .chat import read_json
 
 NO_PERSISTENT = "Persistent memory not configured"
@@ -33,7 +35,7 @@ DEFAULT_MEMORY_CONFIG: dict[str, Any] = {
 }
 
 
-def _settings(state: FakeState) -> dict[str, Any]:
+def settings(state: FakeState) -> dict[str, Any]:
     return state.table("memory_settings", lambda: {"persistent": True, "clear_all_broken": False})  # type: ignore[no-any-return]
 
 
@@ -61,6 +63,42 @@ def _size_kb(messages: list[Any]) -> float:
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in ("id", "content", "created_at", "metadata", "scope", "scope_id")}
+
+
+def _item_problem(item: Any) -> str | None:
+    """Why one ingestion item is invalid, in the runtime's words (None: it is valid)."""
+    if not isinstance(item, dict):
+        return "item must be an object"
+    source = item.get("source")
+    if not isinstance(source, str) or not source.strip():
+        return "'source' is required and must be a non-empty string (e.g. \"gmail\")"
+    content = item.get("content") if item.get("content") is not None else item.get("detail")
+    if content is None:
+        return "'content' is required (a string or a structured object)"
+    if isinstance(content, str) and not content.strip():
+        return "'content' must not be empty"
+    return None
+
+
+def _start_ingestion(
+    state: FakeState, processing_id: str, user: str, accepted: list[tuple[int, dict[str, Any], dict[str, Any]]]
+) -> None:
+    """The background pipeline of accepted items: every item ends `stored` once the job completes."""
+    items = [
+        {
+            "source": body.get("source"),
+            "source_id": body.get("source_id"),
+            "classification": {"category": "unknown", "margin": 0.0},
+            "facts_extracted": 0,
+            "graph_extractions": 0,
+            "disposition": "stored",
+            "index": index,
+            "memory_id": record["id"],
+        }
+        for index, body, record in accepted
+    ]
+    result = {"items": items, "counts": {"stored": len(items), "filtered": 0, "failed": 0}, "usage": None}
+    _jobs.start(state, "ingestion_jobs", processing_id, user, result)
 
 
 def routes(state: FakeState) -> list[BaseRoute]:
@@ -91,7 +129,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
 
     async def clear_all_buffers(request: Request) -> Response:
         require(request, state, "admin")
-        if _settings(state).get("clear_all_broken"):
+        if settings(state).get("clear_all_broken"):
             raise APIError(
                 500, "Failed to clear buffers: type object 'APIEventType' has no attribute 'MEMORY_BUFFER_CLEARED'"
             )
@@ -123,7 +161,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
                         "value_error",
                     )
                 )
-        if not _settings(state).get("persistent"):
+        if not settings(state).get("persistent"):
             return ok("memory_list", "memory.list", {"memories": [], "count": 0})
         visible = [
             m
@@ -149,6 +187,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
             "scope": scope,
             "scope_id": body.get("scope_id") or (user if scope == "user" else None),
             "user_id": user,
+            "_source": body.get("source"),
             "_seq": time.monotonic_ns(),
         }
         with state.lock:
@@ -170,7 +209,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
             raise validation_error(
                 ("scope_id", "Value error, scope_id is required for scope 'group'", "string", "value_error")
             )
-        if not _settings(state).get("persistent"):
+        if not settings(state).get("persistent"):
             raise APIError(503, NO_PERSISTENT, "SERVICE_UNAVAILABLE")
         source = body.get("source")
         if source:
@@ -184,7 +223,8 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 dup.pop("status_url", None)
                 return ok("memory_ingestion", "memory.ingestion.accepted", dup)
             record = _store(user, body)
-            processing_id = nanoid("proc_", 16)
+            processing_id = nanoid("ing_")
+            _start_ingestion(state, processing_id, user, [(0, body, record)])
             data = {
                 "status": "accepted",
                 "duplicate": False,
@@ -201,11 +241,77 @@ def routes(state: FakeState) -> list[BaseRoute]:
         record = _store(user, body)
         return ok("memory", "memory.created", _public(record))
 
+    async def add_batch(request: Request) -> Response:
+        require(request, state, "dual")
+        user = require_user(request)
+        body = await read_json(request)
+        items = body.get("items")
+        if not isinstance(items, list):
+            raise validation_error(("items", "Field required", "array", "missing"))
+        if not settings(state).get("persistent"):
+            raise APIError(503, NO_PERSISTENT, "SERVICE_UNAVAILABLE")
+        if not items:
+            raise APIError(422, "'items' must contain at least one item", "INVALID_PARAMS")
+        ingestions = state.table("memory_ingestions")
+        answers: list[dict[str, Any]] = []
+        accepted: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        for index, item in enumerate(items):
+            problem = _item_problem(item)
+            if problem:
+                answers.append({"status": "invalid", "error": problem, "index": index})
+                continue
+            key = json.dumps([user, item["source"], item.get("source_id")])
+            previous = ingestions.get(key)
+            if previous is not None and item.get("source_id"):
+                answers.append(
+                    {"status": "duplicate", "event_id": previous["event_id"], "derived_events": [], "index": index}
+                )
+                continue
+            event_id = nanoid("", 21)
+            ingestions[key] = {"event_id": event_id, "status": "accepted"}
+            accepted.append((index, item, _store(user, item)))
+            answers.append({"status": "accepted", "event_id": event_id, "index": index})
+        processing_id = None
+        if accepted:
+            processing_id = nanoid("ing_")
+            _start_ingestion(state, processing_id, user, accepted)
+        counts = {k: sum(1 for a in answers if a["status"] == k) for k in ("accepted", "duplicate", "invalid")}
+        data: dict[str, Any] = {"processing_id": processing_id, "items": answers, "counts": counts}
+        if processing_id:
+            data["status_url"] = f"/v1/memories/ingestion/{processing_id}"
+        return ok("memory_ingestion", "memory.ingestion.accepted", data)
+
+    async def ingestion_status(request: Request) -> Response:
+        kind = require(request, state, "dual")
+        user = user_id(request, None)
+        if kind == "client" and not user:
+            raise APIError(400, USER_REQUIRED_CLIENT)
+        processing_id = request.path_params["processing_id"]
+        job = _jobs.processing(state, "ingestion_jobs", processing_id)
+        if user and job["user_id"] != user:
+            raise APIError(403, "Ingestion job does not belong to this user", "FORBIDDEN")
+        return ok("memory_ingestion", "memory.ingestion.status", _jobs.status_answer(processing_id, job))
+
+    async def provenance(request: Request) -> Response:
+        require(request, state, "dual")
+        user = require_user(request)
+        entity = request.query_params.get("entity")
+        event_id = request.query_params.get("event_id")
+        if not entity and not event_id:
+            raise APIError(422, "Provide 'entity' (a knowledge graph entity name) or 'event_id'", "INVALID_PARAMS")
+        if not settings(state).get("persistent"):
+            raise APIError(503, "Memory event substrate is not available", "SERVICE_UNAVAILABLE")
+        # The fake keeps no knowledge graph or event log: every entity and event is unknown, as on a fresh
+        # formation of the real runtime.
+        del user
+        missing = f"Unknown entity '{entity}'" if entity else f"Unknown event '{event_id}'"
+        raise APIError(404, missing, "NOT_FOUND")
+
     async def delete_memory(request: Request) -> Response:
         require(request, state, "dual")
         user = require_user(request)
         memory_id = request.path_params["memory_id"]
-        if not _settings(state).get("persistent"):
+        if not settings(state).get("persistent"):
             raise APIError(503, NO_PERSISTENT, "SERVICE_UNAVAILABLE")
         memories = state.table("memories")
         with state.lock:
@@ -260,5 +366,8 @@ def routes(state: FakeState) -> list[BaseRoute]:
         Route("/memory/buffer/{session_id}", clear_session_buffer, methods=["DELETE"]),
         Route("/memories", list_memories, methods=["GET"]),
         Route("/memories", add_memory, methods=["POST"]),
+        Route("/memories/batch", add_batch, methods=["POST"]),
+        Route("/memories/ingestion/{processing_id}", ingestion_status, methods=["GET"]),
+        Route("/memories/provenance", provenance, methods=["GET"]),
         Route("/memories/{memory_id}", delete_memory, methods=["DELETE"]),
     ]
