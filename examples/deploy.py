@@ -24,9 +24,8 @@ from typing import Any
 
 from muxi_sdk import Muxi
 from muxi_sdk._utils.bundles import read_manifest
-from muxi_sdk.errors import ConflictError
-from muxi_sdk.formations import FormationOperationError
-from muxi_sdk.models.formations import CompleteEvent, ProgressEvent
+from muxi_sdk.errors import ConflictError, FormationOperationError
+from muxi_sdk.models.formations import CompleteEvent, LifecycleProgressEvent
 
 FORMATION_DIR = Path(__file__).resolve().parent / "formation"
 
@@ -47,7 +46,7 @@ def server_options() -> Iterator[dict[str, Any]]:
 
 
 def show(event: Any) -> None:
-    if isinstance(event, ProgressEvent):
+    if isinstance(event, LifecycleProgressEvent):
         print(f"  {event.stage}: {event.message}")
     elif isinstance(event, CompleteEvent):
         print(f"  done: {event.formation_id} {event.status} on port {event.port} -> {event.url}")
@@ -60,10 +59,10 @@ def deploy(m: Muxi, formation_id: str) -> None:
     try:
         if formation_id in existing:
             print(f"Updating {formation_id} from {FORMATION_DIR.name}/ ...")
-            stream = m.formations.update_stream(formation_id=formation_id, bundle=FORMATION_DIR)
+            stream = m.formations.stream_update(formation_id=formation_id, bundle=FORMATION_DIR)
         else:
             print(f"Deploying {formation_id} from {FORMATION_DIR.name}/ ...")
-            stream = m.formations.deploy_stream(bundle=FORMATION_DIR)
+            stream = m.formations.stream_deploy(bundle=FORMATION_DIR)
         with stream as events:
             for event in events:
                 show(event)
@@ -85,9 +84,9 @@ def report(m: Muxi, formation_id: str, delete: bool) -> None:
 
 async def deploy_async(m: Muxi, formation_id: str, delete: bool) -> None:
     if formation_id in (await m.formations.list_async()).ids():
-        opened = m.formations.update_stream_async(formation_id=formation_id, bundle=FORMATION_DIR)
+        opened = m.formations.stream_update_async(formation_id=formation_id, bundle=FORMATION_DIR)
     else:
-        opened = m.formations.deploy_stream_async(bundle=FORMATION_DIR)
+        opened = m.formations.stream_deploy_async(bundle=FORMATION_DIR)
     try:
         async with opened as events:
             async for event in events:

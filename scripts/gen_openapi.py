@@ -46,6 +46,7 @@ from muxi_sdk._core.auth import (  # noqa: E402
 )
 from muxi_sdk._core.operation import Operation  # noqa: E402
 from muxi_sdk._core.request import BaseSDK  # noqa: E402
+from muxi_sdk._core.resources import nested  # noqa: E402
 from muxi_sdk.sdk import Muxi  # noqa: E402
 from muxi_sdk.types.basemodel import InputModel  # noqa: E402
 
@@ -168,7 +169,8 @@ def _import_resource(attr: str, module_name: str, class_name: str, skipped: list
 
 
 def _children(cls: type, skipped: list[str], prefix: str) -> Iterator[tuple[str, type]]:
-    """Nested resources of a resource class: its own `_sub_sdk_map`, annotated or property-typed attributes."""
+    """Nested resources of a resource class: its own `_sub_sdk_map`, `nested(...)`, annotated or property-typed
+    attributes."""
     sub_map = cls.__dict__.get("_sub_sdk_map")
     if isinstance(sub_map, dict):
         for attr, (module_name, class_name) in sub_map.items():
@@ -188,6 +190,9 @@ def _children(cls: type, skipped: list[str], prefix: str) -> Iterator[tuple[str,
         if child is not None and not attr.startswith("_"):
             yield attr, child
     for attr, value in vars(cls).items():
+        if isinstance(value, nested):  # `servers = nested(McpServers)`
+            yield attr, value.cls
+            continue
         fget = getattr(value, "fget", None) or getattr(value, "func", None)  # property / cached_property
         if attr.startswith("_") or not callable(fget):
             continue

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+
+# internal: `probe` sends a raw Operation through the request path (for tests of the path itself)
 from muxi_sdk._core.operation import Call, Operation, RequestInput
 from muxi_sdk._core.request import BaseSDK, call_options
 

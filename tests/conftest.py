@@ -23,4 +23,4 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def m(muxi_fake: FakeMuxi) -> Muxi:
     """A client of the fake server with every key and no user (a module may override it with its own `m`)."""
-    return muxi_fake.client()  # type: ignore[no-any-return]
+    return muxi_fake.client()

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 
 @pytest.fixture
 def m(muxi_fake: FakeMuxi) -> Muxi:
-    return muxi_fake.client(user_id="alice")  # type: ignore[no-any-return]
+    return muxi_fake.client(user_id="alice")
 
 
 def _with_remote_knowledge(muxi_fake: FakeMuxi) -> None:

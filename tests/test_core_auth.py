@@ -10,6 +10,8 @@ import pytest
 
 from _helpers import probe
 from muxi_sdk import Muxi
+
+# internal: raw Operations probe the key rule of every auth mode, and the signer is checked by itself
 from muxi_sdk._core.auth import hmac_signature
 from muxi_sdk._core.operation import Operation, RequestInput
 from muxi_sdk.errors import AuthenticationError, ConfigurationError, MuxiError

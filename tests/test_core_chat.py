@@ -233,7 +233,7 @@ def test_audio_sends_the_voice_note(muxi_fake: FakeMuxi, tmp_path: Path) -> None
 async def test_audio_sends_the_voice_note_async(muxi_fake: FakeMuxi) -> None:
     async with muxi_fake.client(user_id="u1") as m:
         reply = await m.chat.audio_async(file={"filename": "v.ogg", "content": b"OggS", "content_type": "audio/ogg"})
-        async with m.chat.audio_stream_async(file=("v.mp3", b"ID3")) as events:
+        async with m.chat.stream_audio_async(file=("v.mp3", b"ID3")) as events:
             text = await events.text()
     assert reply.text.startswith("Echo: ") and "v.ogg" in reply.text
     assert text.startswith("Echo: ") and "v.mp3" in text
@@ -241,7 +241,7 @@ async def test_audio_sends_the_voice_note_async(muxi_fake: FakeMuxi) -> None:
 
 
 def test_audio_stream(muxi_fake: FakeMuxi) -> None:
-    with muxi_fake.client(user_id="u1") as m, m.chat.audio_stream(file=("v.wav", b"RIFF")) as events:
+    with muxi_fake.client(user_id="u1") as m, m.chat.stream_audio(file=("v.wav", b"RIFF")) as events:
         text = events.text()
     assert text.startswith("Echo: ") and "v.wav" in text
     assert body_of(muxi_fake)["stream"] is True
@@ -267,7 +267,7 @@ async def test_audio_rejects_non_audio_before_sending_async(muxi_fake: FakeMuxi)
         with pytest.raises(InvalidInputError, match="audio"):
             await m.chat.audio_async(file=("doc.pdf", b"%PDF"))
         with pytest.raises(InvalidInputError, match="audio"):
-            m.chat.audio_stream_async(file=("doc.pdf", b"%PDF"))
+            m.chat.stream_audio_async(file=("doc.pdf", b"%PDF"))
     assert muxi_fake.state.requests == []
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from _helpers import dead_url, probe
 from muxi_sdk import Muxi
+
+# internal: raw Operations reach routes and statuses no resource method sends
 from muxi_sdk._core.operation import Operation, RequestInput
 from muxi_sdk._utils.serializers import json_body
 from muxi_sdk.errors import (

@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from _helpers import FAST, Probe, dead_url
-from muxi_sdk import Muxi
+from muxi_sdk import HookContext, Muxi
+
+# internal: a raw Operation exercises the hooks without a resource in between
 from muxi_sdk._core.operation import Operation, RequestInput
-from muxi_sdk._hooks import HookContext
 from muxi_sdk.errors import AuthenticationError, ConnectionError, MuxiError, ServerError
 from muxi_sdk.sdkconfiguration import SDKConfiguration
 from muxi_sdk.testing import FakeMuxi

@@ -13,6 +13,8 @@ import pytest
 
 from _helpers import Probe, dead_url, fast
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+
+# internal: raw Operations (POST without a key, streams) and RetryState are the retry logic under test
 from muxi_sdk._core.operation import Operation, RequestInput
 from muxi_sdk._core.retries import RetryState
 from muxi_sdk._utils.serializers import json_body

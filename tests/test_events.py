@@ -9,10 +9,11 @@ import httpx
 import pytest
 from httpx_sse import ServerSentEvent
 
-from muxi_sdk import Muxi
-from muxi_sdk._core.retries import BackoffStrategy, RetryConfig
+from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+from muxi_sdk import RuntimeEventStream as EventStream
+from muxi_sdk import RuntimeEventStreamAsync as EventStreamAsync
+from muxi_sdk._streams.runtime import decode_runtime_event  # internal: the decoder's unit tests
 from muxi_sdk.errors import ConfigurationError, NotFoundError, StreamError, StreamInterruptedError
-from muxi_sdk.events import EventStream, EventStreamAsync, decode_runtime_event
 from muxi_sdk.models.chat import CompletedEvent, ContentEvent, ErrorEvent, ProgressEvent, UnknownEvent
 from muxi_sdk.models.events import ActivityEvent, StreamCompletedEvent, StreamOpenEvent
 from muxi_sdk.testing import FakeMuxi

@@ -15,36 +15,35 @@ import pytest
 from httpx_sse import ServerSentEvent
 
 from _server_helpers import make_dir, tarball, write_tarball
-from muxi_sdk import Muxi
+from muxi_sdk import LifecycleStream, Muxi
+
+# internal: the frame decoders and the bundle helpers are unit-tested where they live
+from muxi_sdk._streams.lifecycle import decode_formation_log_event as decode_log_event
+from muxi_sdk._streams.lifecycle import decode_lifecycle_event, lifecycle_decoder
 from muxi_sdk._utils.bundles import pack_directory, parse_manifest
 from muxi_sdk._utils.serializers import RawBody, raw_body
 from muxi_sdk.errors import (
     AuthenticationError,
     ConflictError,
+    FormationConflictError,
+    FormationNotFoundError,
+    FormationOperationError,
+    FormationServerError,
+    FormationValidationError,
     InvalidInputError,
     NotFoundError,
     ServerError,
     StreamError,
     ValidationError,
 )
-from muxi_sdk.formations import (
-    FormationConflictError,
-    FormationNotFoundError,
-    FormationOperationError,
-    FormationServerError,
-    FormationValidationError,
-    LifecycleStream,
-    decode_lifecycle_event,
-    decode_log_event,
-)
 from muxi_sdk.models.formations import (
     CompleteEvent,
     DeployResult,
     FormationList,
     FormationLogs,
+    LifecycleProgressEvent,
     LogConnectedEvent,
     LogLineEvent,
-    ProgressEvent,
     UnknownLifecycleEvent,
 )
 from muxi_sdk.testing import FakeMuxi
@@ -364,9 +363,9 @@ def test_cancel_during_a_streamed_update(m: Muxi, muxi_fake: FakeMuxi, tmp_path:
     m.formations.deploy(bundle=make_dir(tmp_path, "slow"))
     before = m.formations.get(formation_id="slow").version
     set_server_option(muxi_fake.state, step_delay_s=0.05, health_check_attempts=40)
-    with m.formations.update_stream(formation_id="slow", bundle=make_dir(tmp_path, "slow", "2.0.0")) as events:
+    with m.formations.stream_update(formation_id="slow", bundle=make_dir(tmp_path, "slow", "2.0.0")) as events:
         for event in events:
-            if isinstance(event, ProgressEvent) and event.stage == "spawning_staging":
+            if isinstance(event, LifecycleProgressEvent) and event.stage == "spawning_staging":
                 assert event.staging_port
                 with muxi_fake.client(server_url=muxi_fake.url) as other:
                     assert other.formations.cancel_update(formation_id="slow").staging_port == event.staging_port
@@ -455,7 +454,7 @@ async def test_logs_with_an_empty_log_async(muxi_fake: FakeMuxi) -> None:
 def test_follow_logs(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "followed"))
     append_log(muxi_fake.state, "followed", "old line")
-    with m.formations.follow_logs(formation_id="followed") as events:
+    with m.formations.stream_logs(formation_id="followed") as events:
         first = next(events)
         assert isinstance(first, LogConnectedEvent) and first.formation_id == "followed"
         append_log(muxi_fake.state, "followed", "new line")
@@ -466,12 +465,12 @@ def test_follow_logs(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     follow = [r for r in muxi_fake.state.requests if r.path == "/rpc/formations/followed/logs"][-1]
     assert follow.headers["accept"] == "text/event-stream"
     with pytest.raises(InvalidInputError):
-        m.formations.follow_logs(formation_id="followed", stream="all")  # type: ignore[arg-type]
+        m.formations.stream_logs(formation_id="followed", stream="all")  # type: ignore[arg-type]
 
 
 def test_follow_logs_stderr_and_ends_on_delete(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "err"))
-    with m.formations.follow_logs(formation_id="err", stream="stderr") as events:
+    with m.formations.stream_logs(formation_id="err", stream="stderr") as events:
         assert next(events).type == "connected"
         append_log(muxi_fake.state, "err", "out line")
         append_log(muxi_fake.state, "err", "err line", stream="stderr")
@@ -488,17 +487,17 @@ def stages(events: Any) -> list[str]:
     """The stages of the progress events, a repeated stage once (health checks repeat once a second)."""
     out: list[str] = []
     for event in events:
-        if isinstance(event, ProgressEvent) and (not out or out[-1] != event.stage):
+        if isinstance(event, LifecycleProgressEvent) and (not out or out[-1] != event.stage):
             out.append(str(event.stage))
     return out
 
 
 def test_deploy_stream(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
-    with m.formations.deploy_stream(bundle=make_dir(tmp_path, "streamed")) as events:
+    with m.formations.stream_deploy(bundle=make_dir(tmp_path, "streamed")) as events:
         assert isinstance(events, LifecycleStream)
         seen = list(events)
     assert stages(seen) == ["extracting", "resolving_runtime", "spawning", "health_check"]
-    progress = [e for e in seen if isinstance(e, ProgressEvent)]
+    progress = [e for e in seen if isinstance(e, LifecycleProgressEvent)]
     assert all(e.progress is None for e in progress)  # the real server never sends a percentage
     resolved = [e for e in progress if e.version]
     assert resolved and resolved[0].stage == "resolving_runtime" and resolved[0].version == "1.20260928.0"
@@ -515,7 +514,7 @@ def test_deploy_stream(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
 
 def test_lifecycle_streams(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "cycle", "1.0.0"))
-    with m.formations.update_stream(formation_id="cycle", bundle=make_dir(tmp_path, "cycle", "2.0.0")) as events:
+    with m.formations.stream_update(formation_id="cycle", bundle=make_dir(tmp_path, "cycle", "2.0.0")) as events:
         done = events.result()
     assert (done.previous_version, done.new_version) == ("1", "2")  # strings in the frame
     assert done.pid is None and done.health_url is None
@@ -523,11 +522,11 @@ def test_lifecycle_streams(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None
         "extracting", "validating", "resolving_runtime", "spawning_staging", "health_check", "swapping", "stopping_old"
     ]  # fmt: skip
     assert next(e.staging_port for e in events.progress_events if e.stage == "spawning_staging")
-    with m.formations.restart_stream(formation_id="cycle") as events:
+    with m.formations.stream_restart(formation_id="cycle") as events:
         restarted = events.result()
     assert restarted.restart_count == 1 and restarted.url is None
     assert stages(events.progress_events)[:3] == ["stopping", "validating", "resolving_runtime"]
-    with m.formations.rollback_stream(formation_id="cycle") as events:
+    with m.formations.stream_rollback(formation_id="cycle") as events:
         rolled = events.result()
     assert (rolled.previous_version, rolled.new_version) == ("2", "1")
     assert stages(events.progress_events) == [
@@ -535,7 +534,7 @@ def test_lifecycle_streams(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None
     ]  # fmt: skip
     settle(muxi_fake.state)
     m.formations.stop(formation_id="cycle")
-    with m.formations.start_stream(formation_id="cycle") as events:
+    with m.formations.stream_start(formation_id="cycle") as events:
         started = events.result()
     assert (started.status, started.url, started.pid) == ("running", None, None)
     assert stages(events.progress_events)[0] == "validating"
@@ -545,11 +544,11 @@ def test_start_restart_rollback_stream_every_error_as_a_frame(m: Muxi, tmp_path:
     """On the real server these answer HTTP 200 and report 404/409/400 as `event: error` while iterating."""
     m.formations.deploy(bundle=make_dir(tmp_path, "running"))
     cases: list[tuple[Any, type[Exception], str, str, int, int]] = [
-        (m.formations.start_stream, FormationNotFoundError, "ghost", "NotFound", 404, 0),
-        (m.formations.restart_stream, FormationNotFoundError, "ghost", "NotFound", 404, 0),
-        (m.formations.rollback_stream, FormationNotFoundError, "ghost", "NotFound", 404, 1),
-        (m.formations.start_stream, FormationConflictError, "running", "AlreadyRunning", 409, 0),
-        (m.formations.rollback_stream, FormationValidationError, "running", "NoPreviousVersion", 400, 1),
+        (m.formations.stream_start, FormationNotFoundError, "ghost", "NotFound", 404, 0),
+        (m.formations.stream_restart, FormationNotFoundError, "ghost", "NotFound", 404, 0),
+        (m.formations.stream_rollback, FormationNotFoundError, "ghost", "NotFound", 404, 1),
+        (m.formations.stream_start, FormationConflictError, "running", "AlreadyRunning", 409, 0),
+        (m.formations.stream_rollback, FormationValidationError, "running", "NoPreviousVersion", 400, 1),
     ]
     for method, cls, formation_id, code, status, progress in cases:
         events = method(formation_id=formation_id)  # no error at the call: the stream opened with 200
@@ -568,9 +567,9 @@ def test_one_except_catches_both_framings(m: Muxi, tmp_path: Path) -> None:
     caught: list[tuple[str, int | None]] = []
     for call in (
         lambda: m.formations.start(formation_id="twice"),  # JSON 409
-        lambda: m.formations.start_stream(formation_id="twice").result(),  # 200, then event: error
-        lambda: m.formations.deploy_stream(bundle=tarball("twice")).result(),  # JSON 409 before streaming
-        lambda: m.formations.update_stream(formation_id="twice", bundle=d).result(),  # NoChange frame
+        lambda: m.formations.stream_start(formation_id="twice").result(),  # 200, then event: error
+        lambda: m.formations.stream_deploy(bundle=tarball("twice")).result(),  # JSON 409 before streaming
+        lambda: m.formations.stream_update(formation_id="twice", bundle=d).result(),  # NoChange frame
     ):
         try:
             call()
@@ -586,25 +585,25 @@ def test_deploy_and_update_streams_answer_header_errors_as_json(m: Muxi, tmp_pat
     d = make_dir(tmp_path, "exists")
     m.formations.deploy(bundle=d)
     with pytest.raises(ConflictError) as info:
-        m.formations.deploy_stream(bundle=d)
+        m.formations.stream_deploy(bundle=d)
     assert not isinstance(info.value, FormationOperationError)
     with pytest.raises(NotFoundError):
-        m.formations.update_stream(formation_id="ghost", bundle=tarball("ghost"))
+        m.formations.stream_update(formation_id="ghost", bundle=tarball("ghost"))
 
 
 def test_bundle_errors_after_the_upload_are_error_frames(m: Muxi, tmp_path: Path) -> None:
-    with m.formations.deploy_stream(bundle=OneWay(tarball("declared")), formation_id="mismatch") as events:
+    with m.formations.stream_deploy(bundle=OneWay(tarball("declared")), formation_id="mismatch") as events:
         with pytest.raises(FormationValidationError, match="Formation ID mismatch: expected 'mismatch'") as info:
             events.result()
     assert (info.value.code, info.value.stage, info.value.status_code) == ("IDMismatch", "validating", 400)
     assert stages(events.progress_events) == ["extracting"]
     same = make_dir(tmp_path, "same")
     m.formations.deploy(bundle=same)
-    with m.formations.update_stream(formation_id="same", bundle=same) as events:
+    with m.formations.stream_update(formation_id="same", bundle=same) as events:
         with pytest.raises(FormationConflictError, match="Source is identical") as conflict:
             events.result()
     assert (conflict.value.code, conflict.value.stage) == ("NoChange", "validating")
-    with m.formations.deploy_stream(bundle=OneWay(tarball("flat", layout="flat")), formation_id="flat") as events:
+    with m.formations.stream_deploy(bundle=OneWay(tarball("flat", layout="flat")), formation_id="flat") as events:
         with pytest.raises(FormationValidationError, match="Failed to find formation config") as parse:
             events.result()
     assert parse.value.code == "ParseError"
@@ -612,7 +611,7 @@ def test_bundle_errors_after_the_upload_are_error_frames(m: Muxi, tmp_path: Path
 
 def test_injected_failures(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     fail_next_operation(muxi_fake.state, stage="spawning")
-    with m.formations.deploy_stream(bundle=make_dir(tmp_path, "doomed")) as events:
+    with m.formations.stream_deploy(bundle=make_dir(tmp_path, "doomed")) as events:
         with pytest.raises(FormationOperationError) as info:
             for _ in events:
                 pass
@@ -632,13 +631,13 @@ def test_upstream_bugs_are_opt_in(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) 
     with pytest.raises(ServerError, match="Failed to find formation config") as info:
         m.formations.restart(formation_id="buggy", retries=None)
     assert info.value.status_code == 500
-    with m.formations.restart_stream(formation_id="buggy") as events, pytest.raises(FormationServerError) as frame:
+    with m.formations.stream_restart(formation_id="buggy") as events, pytest.raises(FormationServerError) as frame:
         events.result()
     assert (frame.value.code, frame.value.status_code, frame.value.stage) == ("ParseError", 500, "validating")
     assert m.formations.update(formation_id="buggy", bundle=make_dir(tmp_path, "buggy", "2")).version == 2
     with pytest.raises(ServerError, match="process with ID buggy-staging already exists"):
         m.formations.update(formation_id="buggy", bundle=make_dir(tmp_path, "buggy", "3"), retries=None)
-    with m.formations.update_stream(formation_id="buggy", bundle=make_dir(tmp_path, "buggy", "4")) as events:
+    with m.formations.stream_update(formation_id="buggy", bundle=make_dir(tmp_path, "buggy", "4")) as events:
         with pytest.raises(FormationServerError) as spawn:
             events.result()
     assert (spawn.value.code, spawn.value.stage) == ("SpawnError", "spawning_staging")
@@ -657,7 +656,7 @@ def test_decoders_keep_unknown_frames() -> None:
     progress = decode_lifecycle_event(
         ServerSentEvent(event="progress", data='{"stage": "pulling_runner", "message": "m", "eta": 2}')
     )
-    assert isinstance(progress, ProgressEvent) and progress.additional_properties == {"eta": 2}
+    assert isinstance(progress, LifecycleProgressEvent) and progress.additional_properties == {"eta": 2}
     text = decode_log_event(ServerSentEvent(event="note", data="plain"))
     assert isinstance(text, UnknownLifecycleEvent) and text.data == "plain"
     with pytest.raises(FormationServerError) as info:
@@ -666,15 +665,15 @@ def test_decoders_keep_unknown_frames() -> None:
     # The same error type is the server's fault on start/restart, the bundle's on deploy.
     parse = '{"error": "ParseError", "message": "m", "stage": "validating"}'
     with pytest.raises(FormationServerError):
-        decode_lifecycle_event(ServerSentEvent(event="error", data=parse), "start")
+        lifecycle_decoder("start")(ServerSentEvent(event="error", data=parse))
     with pytest.raises(FormationValidationError):
-        decode_lifecycle_event(ServerSentEvent(event="error", data=parse), "deploy")
+        lifecycle_decoder("deploy")(ServerSentEvent(event="error", data=parse))
 
 
 def test_result_without_complete_raises(m: Muxi, muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     m.formations.deploy(bundle=make_dir(tmp_path, "cut"))
     muxi_fake.faults.fail_next(1, 200, body="event: progress\ndata: {}\n\n", content_type="text/event-stream")
-    with m.formations.restart_stream(formation_id="cut") as events, pytest.raises(StreamError, match="without"):
+    with m.formations.stream_restart(formation_id="cut") as events, pytest.raises(StreamError, match="without"):
         events.result()
 
 
@@ -711,25 +710,25 @@ async def test_async_twins(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
 
 async def test_async_streams(muxi_fake: FakeMuxi, tmp_path: Path) -> None:
     async with muxi_fake.client(server_url=muxi_fake.url) as m:
-        async with m.formations.deploy_stream_async(bundle=make_dir(tmp_path, "s1", "1.0.0")) as events:
+        async with m.formations.stream_deploy_async(bundle=make_dir(tmp_path, "s1", "1.0.0")) as events:
             seen = [e async for e in events]
         assert isinstance(seen[-1], CompleteEvent) and seen[0].stage == "extracting"  # type: ignore[union-attr]
-        stream = await m.formations.update_stream_async(formation_id="s1", bundle=make_dir(tmp_path, "s1", "2.0.0"))
+        stream = await m.formations.stream_update_async(formation_id="s1", bundle=make_dir(tmp_path, "s1", "2.0.0"))
         assert (await stream.result()).new_version == "2"
-        async with m.formations.restart_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_restart_async(formation_id="s1") as events:
             assert (await events.result()).restart_count == 1
-        async with m.formations.rollback_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_rollback_async(formation_id="s1") as events:
             assert (await events.result()).new_version == "1"
         settle(muxi_fake.state)
         await m.formations.stop_async(formation_id="s1")
-        async with m.formations.start_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_start_async(formation_id="s1") as events:
             assert (await events.result()).status == "running"
         fail_next_operation(muxi_fake.state, stage="health_check", error="HealthCheckFailed")
-        async with m.formations.restart_stream_async(formation_id="s1") as events:
+        async with m.formations.stream_restart_async(formation_id="s1") as events:
             with pytest.raises(FormationOperationError) as info:
                 await events.result()
         assert info.value.stage == "health_check"
-        async with m.formations.follow_logs_async(formation_id="s1") as logs:
+        async with m.formations.stream_logs_async(formation_id="s1") as logs:
             assert isinstance(await logs.__anext__(), LogConnectedEvent)
             append_log(muxi_fake.state, "s1", "async line")
             line = await logs.__anext__()
@@ -740,28 +739,28 @@ async def test_async_stream_error_paths(muxi_fake: FakeMuxi, tmp_path: Path) -> 
     async with muxi_fake.client(server_url=muxi_fake.url) as m:
         same = make_dir(tmp_path, "up")
         await m.formations.deploy_async(bundle=same)
-        async with m.formations.start_stream_async(formation_id="up") as events:
+        async with m.formations.stream_start_async(formation_id="up") as events:
             with pytest.raises(ConflictError) as running:
                 await events.result()
         assert (running.value.code, running.value.status_code) == ("AlreadyRunning", 409)
-        async with m.formations.restart_stream_async(formation_id="ghost") as events:
+        async with m.formations.stream_restart_async(formation_id="ghost") as events:
             with pytest.raises(NotFoundError) as missing:
                 await events.result()
         assert isinstance(missing.value, FormationOperationError) and missing.value.stage == "stopping"
-        async with m.formations.rollback_stream_async(formation_id="up") as events:
+        async with m.formations.stream_rollback_async(formation_id="up") as events:
             with pytest.raises(ValidationError, match="No previous version"):
                 await events.result()
         with pytest.raises(ConflictError):
-            await m.formations.deploy_stream_async(bundle=tarball("up"))
-        async with m.formations.update_stream_async(formation_id="up", bundle=same) as events:
+            await m.formations.stream_deploy_async(bundle=tarball("up"))
+        async with m.formations.stream_update_async(formation_id="up", bundle=same) as events:
             with pytest.raises(FormationConflictError) as unchanged:  # the SDK packs `up` byte-identically
                 await events.result()
         assert (unchanged.value.code, unchanged.value.stage) == ("NoChange", "validating")
         with pytest.raises(InvalidInputError, match="entries start with"):
-            await m.formations.deploy_stream_async(bundle=tarball("dotted", layout="dot"))
+            await m.formations.stream_deploy_async(bundle=tarball("dotted", layout="dot"))
         enable_upstream_bug(muxi_fake.state, "start_outside_current")
         await m.formations.stop_async(formation_id="up")
-        async with m.formations.start_stream_async(formation_id="up") as events:
+        async with m.formations.stream_start_async(formation_id="up") as events:
             with pytest.raises(ServerError) as broken:
                 await events.result()
         assert (broken.value.code, broken.value.status_code) == ("ParseError", 500)
@@ -775,7 +774,7 @@ def test_sync_stream_and_a_parallel_cancel_do_not_deadlock(m: Muxi, muxi_fake: F
 
     def run() -> None:
         try:
-            m.formations.update_stream(formation_id="par", bundle=make_dir(tmp_path, "par", "2")).result()
+            m.formations.stream_update(formation_id="par", bundle=make_dir(tmp_path, "par", "2")).result()
         except BaseException as exc:
             errors.append(exc)
 

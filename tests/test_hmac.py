@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from muxi_sdk import Muxi
+
+# internal: the HMAC signer is unit-tested against the server's own algorithm, below the public API
 from muxi_sdk._core import auth as security
 from muxi_sdk._core.auth import hmac_authorization, hmac_signature
 from muxi_sdk.errors import AuthenticationError, ConfigurationError
@@ -117,7 +119,7 @@ def test_missing_credentials_fail_before_sending(muxi_fake: FakeMuxi) -> None:
 
 def test_retries_resend_the_same_signed_header(muxi_fake: FakeMuxi) -> None:
     """Documented policy: one signature per call, reused by its retries (the server allows 300 s)."""
-    from muxi_sdk._core.retries import BackoffStrategy, RetryConfig
+    from muxi_sdk import BackoffStrategy, RetryConfig
 
     muxi_fake.faults.fail_next(2, 503, retry_after="0", path_contains="/rpc/server/status")
     retry = RetryConfig("backoff", BackoffStrategy(initial_interval=1, max_interval=5))

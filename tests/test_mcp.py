@@ -29,7 +29,7 @@ async def test_config_async(m: Muxi) -> None:
 
 
 def test_list_servers(m: Muxi, muxi_fake: FakeMuxi) -> None:
-    servers = m.mcp.list_servers()
+    servers = m.mcp.servers.list()
     assert isinstance(servers, McpServerList) and servers.count == 1
     (server,) = servers.servers
     assert server.type == "http" and server.endpoint == "https://mcp.example.com/search"
@@ -40,16 +40,16 @@ def test_list_servers(m: Muxi, muxi_fake: FakeMuxi) -> None:
 
 async def test_list_servers_async(m: Muxi, muxi_fake: FakeMuxi) -> None:
     fake.mcp_servers(muxi_fake.state).clear()
-    listed = await m.mcp.list_servers_async()
+    listed = await m.mcp.servers.list_async()
     assert listed.servers == [] and listed.count == 0
 
 
 def test_get_server(m: Muxi) -> None:
-    server = m.mcp.get_server(server_id="web-search")
+    server = m.mcp.servers.get(server_id="web-search")
     assert isinstance(server, McpServer) and server.description == "Web search over HTTP"
     assert server.schema_version == "1.0.0"
     with pytest.raises(NotFoundError) as info:
-        m.mcp.get_server(server_id="nope")
+        m.mcp.servers.get(server_id="nope")
     assert info.value.code == "MCP_SERVER_NOT_FOUND" and info.value.message == "MCP server 'nope' not found"
 
 
@@ -61,12 +61,12 @@ async def test_get_server_async(m: Muxi, muxi_fake: FakeMuxi) -> None:
         "command": "npx",
         "args": ["-y", "@modelcontextprotocol/server-filesystem", "/data"],
     }
-    server = await m.mcp.get_server_async(server_id="files")
+    server = await m.mcp.servers.get_async(server_id="files")
     assert server.command == "npx" and server.args is not None and server.args[-1] == "/data"
 
 
 def test_list_tools(m: Muxi) -> None:
-    tools = m.mcp.list_tools()
+    tools = m.mcp.tools.list()
     assert isinstance(tools, McpToolList)
     by_name = {t.name: t for t in tools.tools}
     assert len(by_name) == 6 and by_name["chat"].access == "client"
@@ -77,7 +77,7 @@ def test_list_tools(m: Muxi) -> None:
 
 
 async def test_list_tools_async(m: Muxi) -> None:
-    assert len((await m.mcp.list_tools_async()).tools) == 6
+    assert len((await m.mcp.tools.list_async()).tools) == 6
 
 
 def test_no_tool_calls_or_server_changes(m: Muxi, muxi_fake: FakeMuxi) -> None:
@@ -90,7 +90,7 @@ def test_no_tool_calls_or_server_changes(m: Muxi, muxi_fake: FakeMuxi) -> None:
 
 def test_admin_key_required(muxi_fake: FakeMuxi) -> None:
     with Muxi(url=muxi_fake.url, client_key=muxi_fake.state.client_key) as m:
-        for call in (m.mcp.config, m.mcp.list_servers, m.mcp.list_tools, lambda: m.mcp.get_server(server_id="x")):
+        for call in (m.mcp.config, m.mcp.servers.list, m.mcp.tools.list, lambda: m.mcp.servers.get(server_id="x")):
             with pytest.raises(ConfigurationError, match="admin key"):
                 call()
     assert muxi_fake.state.requests == []
@@ -99,5 +99,5 @@ def test_admin_key_required(muxi_fake: FakeMuxi) -> None:
 async def test_admin_key_required_async(muxi_fake: FakeMuxi) -> None:
     async with Muxi(url=muxi_fake.url, client_key=muxi_fake.state.client_key) as m:
         with pytest.raises(ConfigurationError):
-            await m.mcp.list_tools_async()
+            await m.mcp.tools.list_async()
     assert muxi_fake.state.requests == []

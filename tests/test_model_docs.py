@@ -64,3 +64,42 @@ def test_pages_hold_no_runnable_python(files: dict[Path, str]) -> None:
     for path, text in files.items():
         assert not re.search(r"^```python[ \t]*$", text, re.M), f"{path.name} has a runnable ```python block"
     assert gen._safe("x\n```python\nprint(1)\n```") == "x\n```python no-run\nprint(1)\n```"
+
+
+def test_models_package_is_explicit_and_current() -> None:
+    """`muxi_sdk.models` lists every public name (TYPE_CHECKING imports, `__all__`, lazy map), as generated."""
+    names = gen.public_names()
+    assert gen.MODELS_INIT.read_text() == gen.render_init(names), f"models/__init__.py is stale ({FIX})"
+    import muxi_sdk.models as models
+
+    assert sorted(models.__all__) == sorted(names)
+    assert models.ChatResponse.__module__ == "muxi_sdk.models.chat"
+    assert models.LifecycleProgressEvent.__module__ == "muxi_sdk.models.formations"
+    for leaked in ("Any", "Field", "TypedDict", "Union", "Literal", "BaseModel"):
+        assert leaked not in models.__all__
+        with pytest.raises(AttributeError):
+            getattr(models, leaked)
+
+
+def test_public_model_names_are_unique() -> None:
+    assert not gen.duplicates(gen.public_names()), "public model names must be unique (rename one)"
+
+
+def test_a_duplicate_name_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "one.py").write_text("class Thing:\n    pass\n")
+    (tmp_path / "two.py").write_text("Thing = int\n")
+    monkeypatch.setattr(gen, "MODELS_SRC", tmp_path)
+    assert gen.duplicates(gen.public_names()) == ["Thing: one, two"]
+    assert gen.main(["--check"]) == 2
+
+
+def test_renamed_models_keep_their_old_names_for_a_release() -> None:
+    """The deploy-stream events were `ProgressEvent` / `LogEvent`, the names of the chat and system events."""
+    from muxi_sdk.models import FormationLogEvent, LifecycleProgressEvent, LogEvent, ProgressEvent
+
+    assert ProgressEvent.__module__ == "muxi_sdk.models.chat" and LogEvent.__module__ == "muxi_sdk.models.system"
+    with pytest.warns(DeprecationWarning, match="LifecycleProgressEvent"):
+        from muxi_sdk.models.formations import ProgressEvent as OldProgress
+    with pytest.warns(DeprecationWarning, match="FormationLogEvent"):
+        from muxi_sdk.models.formations import LogEvent as OldLog
+    assert OldProgress is LifecycleProgressEvent and OldLog is FormationLogEvent

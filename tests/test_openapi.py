@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from _helpers import ROOT, discover, load_script
+
+# internal: a demo resource is built the way resources are, to prove the spec generator reads it
 from muxi_sdk._core.operation import Call, Operation, RequestInput
 from muxi_sdk._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from muxi_sdk.sdk import Muxi

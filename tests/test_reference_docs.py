@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# internal: the walk reads how resources are put together (BaseSDK, nested), which no public name exposes.
 from muxi_sdk._core.request import BaseSDK
+from muxi_sdk._core.resources import nested
 from muxi_sdk.sdk import Muxi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,9 +44,12 @@ def public_methods(cls: type) -> list[str]:
 
 
 def nested_resources(cls: type) -> dict[str, type]:
-    """Properties that return another resource (`Users.credentials` -> `Credentials`)."""
+    """Nested resources (`Users.credentials` -> `Credentials`): `nested(...)` or a property returning one."""
     found: dict[str, type] = {}
     for name, value in vars(cls).items():
+        if isinstance(value, nested):
+            found[name] = value.cls
+            continue
         if name.startswith("_") or not isinstance(value, property) or value.fget is None:
             continue
         module = importlib.import_module(cls.__module__)
@@ -61,8 +66,8 @@ def operations() -> dict[str, list[str]]:
     for resource, (module_name, class_name) in Muxi._sub_sdk_map.items():
         cls = getattr(importlib.import_module(module_name), class_name)
         names = public_methods(cls)
-        for prefix, nested in nested_resources(cls).items():
-            names += [f"{prefix}.{m}" for m in public_methods(nested)]
+        for prefix, child in nested_resources(cls).items():
+            names += [f"{prefix}.{m}" for m in public_methods(child)]
         out[resource] = names
     return out
 

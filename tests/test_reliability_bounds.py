@@ -328,7 +328,7 @@ def test_long_resumable_stream_keeps_a_bounded_dedup_window(muxi_fake: FakeMuxi,
     # 5k events with ids, dropped every 600 frames, each resume replaying the last 25 frames: every event
     # arrives once, and memory at 5k events is what it was at 1k. The window is shrunk to 100 ids (default
     # 10,000) so that a short stream shows what a long one would: without it, +4k ids is ~+740 KiB.
-    monkeypatch.setattr("muxi_sdk._streams.eventstream.DEDUP_WINDOW", 100)
+    monkeypatch.setattr("muxi_sdk._streams.resumable.DEDUP_WINDOW", 100)
     with muxi_fake.client(user_id="u1") as m:
         sid = _long_session(muxi_fake, m)
         with m.events.session(session_id=sid) as plain:
@@ -480,7 +480,7 @@ def test_formation_update_is_not_resent_after_a_lost_response(
         muxi_fake.faults.drop_response_next(1, when="before", path_contains="/rpc/formations/bot")
         with pytest.raises(ConnectionError):
             if streamed:
-                with m.formations.update_stream(formation_id="bot", bundle=bundle("1.1.0")) as events:
+                with m.formations.stream_update(formation_id="bot", bundle=bundle("1.1.0")) as events:
                     list(events)
             else:
                 m.formations.update(formation_id="bot", bundle=bundle("1.1.0"))

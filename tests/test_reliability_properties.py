@@ -15,11 +15,12 @@ from httpx_sse import ServerSentEvent
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from muxi_sdk import webhooks
+from muxi_sdk import ChatStream, EventStream, webhooks
+
+# internal: properties of the response parser and the frame decoders, fed inputs no server would send
 from muxi_sdk._core.operation import Operation
 from muxi_sdk._core.request import _parse
-from muxi_sdk._streams.chat import ChatStream, decode_chat_event
-from muxi_sdk._streams.eventstream import EventStream
+from muxi_sdk._streams.chat import decode_chat_event
 from muxi_sdk.errors import (
     APIStatusError,
     MuxiError,

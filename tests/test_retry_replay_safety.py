@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from muxi_sdk import BackoffStrategy, RetryConfig
 from muxi_sdk.errors import ServerError
 from muxi_sdk.testing import FakeMuxi
-from muxi_sdk.utils import BackoffStrategy, RetryConfig
 
 FAST = RetryConfig("backoff", BackoffStrategy(1, 5, 2.0, 5_000, 0.0), True)
 

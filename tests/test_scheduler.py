@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from muxi_sdk import errors
+
+# internal: the schedule checker is unit-tested on inputs no call would get past
 from muxi_sdk._utils.cron import cron_problem, normalize_schedule
 from muxi_sdk.models.scheduler import ScheduledJob
 from muxi_sdk.testing import FakeMuxi

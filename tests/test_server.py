@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 
 @pytest.fixture
 def m(muxi_fake: FakeMuxi) -> Muxi:
-    return muxi_fake.client(server_url=muxi_fake.url)  # type: ignore[no-any-return]
+    return muxi_fake.client(server_url=muxi_fake.url)
 
 
 def _formation_dir(tmp_path: Path, formation_id: str) -> Path:

@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from muxi_sdk import Muxi
-from muxi_sdk._core.pagination import AsyncPage, Page
+from muxi_sdk import AsyncPage, Muxi, Page
 from muxi_sdk.errors import ConfigurationError, InvalidInputError, NotFoundError, ValidationError
 from muxi_sdk.models.sessions import RestoreMessage, Session, SessionMessage, SessionSummary
 from muxi_sdk.testing import FakeMuxi

@@ -7,6 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+# internal: the SSE byte decoder is unit-tested by itself
 from muxi_sdk._streams.sse import iter_sse
 
 

@@ -147,10 +147,10 @@ async def test_logging_async(m: Muxi) -> None:
 def test_a2a_and_async_config(m: Muxi, muxi_fake: FakeMuxi) -> None:
     # Not configured: the runtime answers an empty object.
     assert m.system.a2a_config().model_dump(exclude_none=True) == {}
-    assert m.system.async_config().threshold_seconds is None
+    assert m.system.background_config().threshold_seconds is None
     fake.config(muxi_fake.state)["async"] = {"threshold_seconds": 30, "webhook_url": "https://example.com/hook"}
     fake.config(muxi_fake.state)["a2a"] = {"server": {"enabled": True}, "registries": ["https://reg"]}
-    cfg = m.system.async_config()
+    cfg = m.system.background_config()
     assert cfg.threshold_seconds == 30 and cfg.webhook_url == "https://example.com/hook"
     a2a = m.system.a2a_config()
     assert a2a.server == {"enabled": True} and a2a.additional_properties == {"registries": ["https://reg"]}
@@ -158,7 +158,7 @@ def test_a2a_and_async_config(m: Muxi, muxi_fake: FakeMuxi) -> None:
 
 async def test_a2a_and_async_config_async(m: Muxi) -> None:
     assert (await m.system.a2a_config_async()).response_meta is not None
-    assert (await m.system.async_config_async()).webhook_url is None
+    assert (await m.system.background_config_async()).webhook_url is None
 
 
 # ------------------------------------------------------------------------------------------ auth
@@ -176,7 +176,7 @@ async def test_a2a_and_async_config_async(m: Muxi) -> None:
         lambda s: s.logging_config(),
         lambda s: s.logging_destinations(),
         lambda s: s.a2a_config(),
-        lambda s: s.async_config(),
+        lambda s: s.background_config(),
         lambda s: s.audit_log(),
         lambda s: s.clear_audit_log(),
         lambda s: s.stream_logs(level="info"),
@@ -210,11 +210,11 @@ def test_wrong_admin_key_is_the_runtime_401(muxi_fake: FakeMuxi) -> None:
 
 def test_sops_use_the_client_key(muxi_fake: FakeMuxi) -> None:
     with Muxi(url=muxi_fake.url, client_key=muxi_fake.state.client_key) as m:
-        sops = m.system.list_sops()
+        sops = m.system.sops.list()
         assert isinstance(sops, SopList) and sops.count == 1
         (summary,) = sops.sops
         assert summary.name == "incident-response" and summary.steps == 3 and summary.agents_used == ["assistant"]
-        sop = m.system.get_sop(name="incident-response")
+        sop = m.system.sops.get(name="incident-response")
     assert isinstance(sop, Sop) and sop.title == "Incident response" and sop.content.startswith("# Incident")
     assert sop.metadata["type"] == "template" and sop.references is None
     _, path, headers = _last(muxi_fake)
@@ -223,18 +223,18 @@ def test_sops_use_the_client_key(muxi_fake: FakeMuxi) -> None:
 
 
 async def test_sops_async(m: Muxi) -> None:
-    assert (await m.system.list_sops_async()).count == 1
-    assert (await m.system.get_sop_async(name="incident-response")).type == "template"
+    assert (await m.system.sops.list_async()).count == 1
+    assert (await m.system.sops.get_async(name="incident-response")).type == "template"
 
 
 def test_sop_errors(m: Muxi, muxi_fake: FakeMuxi) -> None:
     with pytest.raises(NotFoundError) as info:
-        m.system.get_sop(name="nope")
+        m.system.sops.get(name="nope")
     assert info.value.code == "SOP_NOT_FOUND" and info.value.message == "SOP 'nope' not found"
     with pytest.raises(InvalidInputError):
-        m.system.get_sop(name="../etc")
+        m.system.sops.get(name="../etc")
     with pytest.raises(InvalidInputError):
-        m.system.get_sop(name="")
+        m.system.sops.get(name="")
     # The server's own check, reached without the SDK.
     r = httpx.get(f"{muxi_fake.url}/v1/sops/a.b", headers={"X-Muxi-Client-Key": muxi_fake.state.client_key})
     assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_REQUEST"
@@ -339,7 +339,7 @@ def test_stream_logs_error_frame_raises(m: Muxi, muxi_fake: FakeMuxi) -> None:
 def test_stream_logs_unknown_frames_are_kept() -> None:
     from httpx_sse import ServerSentEvent
 
-    from muxi_sdk.system import decode_log_event
+    from muxi_sdk._streams.logs import decode_log_event  # internal: the decoder's unit test
 
     event = decode_log_event(ServerSentEvent(event="metrics", data='{"cpu": 3}'))
     assert isinstance(event, UnknownEvent) and event.event == "metrics" and event.data == {"cpu": 3}

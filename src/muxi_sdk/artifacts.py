@@ -7,7 +7,7 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
+from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, async_op, async_stream_op, call_options, sync_op
 from ._streams.download import Download, DownloadAsync
 from ._utils.inputs import bounded_int
@@ -110,7 +110,7 @@ class Artifacts(BaseSDK):
         max_bytes: int | None = None,
         user_id: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[ArtifactDownload]:
+    ) -> StreamCall[ArtifactDownload, ArtifactDownloadAsync]:
         """Open an artifact's content (`GET /v1/artifacts/{artifact_id}/content`), the latest or one `version`.
 
         Returns an `ArtifactDownload` once the headers have arrived: read it once with `save(path_or_file)` or
@@ -127,7 +127,7 @@ class Artifacts(BaseSDK):
             cls = ArtifactDownloadAsync if is_async else ArtifactDownload
             return cls(start.response, meta=start.meta, max_bytes=limit)
 
-        return Call(DOWNLOAD, request, call_options(options), stream=open_download)
+        return StreamCall(DOWNLOAD, request, call_options(options), stream=open_download)
 
     list = sync_op(_list)
     list_async = async_op(_list)

@@ -8,8 +8,18 @@ from typing import Any, Literal
 from typing_extensions import Unpack
 
 from ._core.jobs import Job, JobKind
-from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from ._core.operation import Call, Operation, RequestInput, StreamCall
+from ._core.request import (
+    BaseSDK,
+    CallOptions,
+    RequestOptions,
+    StreamStart,
+    async_op,
+    async_stream_op,
+    call_options,
+    sync_op,
+)
+from ._core.resources import renamed
 from ._streams.chat import ChatStream, ChatStreamAsync, decode_chat_event
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import file_source, json_body
@@ -78,18 +88,26 @@ AUDIO_STREAM = Operation(
 )
 
 
-class ChatOptions(RequestOptions, total=False):
-    """Optional fields of every chat call."""
+class AudioChatOptions(RequestOptions, total=False):
+    """Optional fields of a voice-note call (`audio`, `audio_stream`): only what `/v1/audiochat` reads.
+
+    No idempotency key: the runtime does not deduplicate `/audiochat`, so promising replay would be a lie.
+    """
 
     user_id: str | None
     """The end user (sent as `X-Muxi-User-ID`); defaults to `Muxi(user_id=...)`."""
     session_id: str | None
     """Continue this conversation; omitted, the formation starts a new session."""
-    group_id: str | None
     agent_id: str | None
     """Route to this agent instead of letting the overlord choose."""
     request_id: str | None
     """Your id for this request (else the server makes one)."""
+
+
+class ChatOptions(AudioChatOptions, total=False):
+    """Optional fields of every text chat call (`send`, `stream`, `submit`)."""
+
+    group_id: str | None
     files: Sequence[Any] | None
     """Attachments: paths, bytes, binary file objects, or `{"filename", "content", "content_type"}` dicts."""
     webhook_url: str | None
@@ -103,9 +121,9 @@ class ChatOptions(RequestOptions, total=False):
     """Your own `X-Muxi-Idempotency-Key` (else a fresh one per call, reused by its retries)."""
 
 
-_FIELDS = frozenset(ChatOptions.__annotations__) - frozenset(RequestOptions.__annotations__)
-# No idempotency key: the runtime does not deduplicate /audiochat, so promising replay would be a lie.
-_AUDIO_FIELDS = frozenset({"user_id", "session_id", "agent_id", "request_id"})
+_REQUEST_OPTIONS = frozenset(RequestOptions.__annotations__)
+_FIELDS = frozenset(ChatOptions.__annotations__) - _REQUEST_OPTIONS
+_AUDIO_FIELDS = frozenset(AudioChatOptions.__annotations__) - _REQUEST_OPTIONS
 
 
 def _chat_call(
@@ -116,8 +134,7 @@ def _chat_call(
     stream: bool = False,
     mode: Literal["sync", "async"] | None = None,
     audio: Any = None,
-    make_stream: Any = None,
-) -> Call[Any]:
+) -> tuple[RequestInput, CallOptions]:
     """Validate a chat/audiochat call and describe its request (shared by every chat method)."""
     allowed = _AUDIO_FIELDS if audio is not None else _FIELDS
     opts = call_options(options, allowed)
@@ -134,8 +151,7 @@ def _chat_call(
         if files_in is not None and (isinstance(files_in, (str, bytes, dict)) or not isinstance(files_in, Sequence)):
             raise InvalidInputError("files must be a list (of paths, bytes, file objects or file dicts)")
         files = [file_source(f) for f in files_in or ()]
-    req = RequestInput(body=json_body(doc, files), user_id=user_id, idempotency_key=idempotency_key)
-    return Call(op, req, opts, stream=make_stream)
+    return RequestInput(body=json_body(doc, files), user_id=user_id, idempotency_key=idempotency_key), opts
 
 
 def _open_chat_stream(start: StreamStart, is_async: bool) -> ChatStream | ChatStreamAsync:
@@ -152,15 +168,16 @@ class Chat(BaseSDK):
         Returns a `ChatResponse`; `.text` is the reply. If the formation hands the request off to background
         processing (see `webhook_url` / `threshold_seconds`), `.in_background` is true and the result arrives later.
         """
-        return _chat_call(SEND, dict(options), message=message)
+        return Call(SEND, *_chat_call(SEND, dict(options), message=message))
 
-    def _stream(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
+    def _stream(self, *, message: str, **options: Unpack[ChatOptions]) -> StreamCall[ChatStream, ChatStreamAsync]:
         """Send a message and stream the reply as typed events (progress, planning, content, completed, ui, done).
 
         Use it as a context manager. `.text()` / `.final()` gather the reply. An `error` frame raises
         `StreamError`; a dropped connection raises `StreamInterruptedError` saying how much had arrived.
         """
-        return _chat_call(STREAM, dict(options), message=message, stream=True, make_stream=_open_chat_stream)
+        req, opts = _chat_call(STREAM, dict(options), message=message, stream=True)
+        return StreamCall(STREAM, req, opts, stream=_open_chat_stream)
 
     def _submit(self, *, message: str, **options: Unpack[ChatOptions]) -> Call[Job[AsyncChatAccepted, RequestStatus]]:
         """Ask for background processing (`mode: "async"`): the result is POSTed to `webhook_url`.
@@ -174,7 +191,7 @@ class Chat(BaseSDK):
         webhook_url: Any = options.get("webhook_url")
         if not isinstance(webhook_url, str) or not webhook_url.startswith(("http://", "https://")):
             raise InvalidInputError("submit() needs webhook_url=, an http(s) URL the result is delivered to")
-        call = _chat_call(SUBMIT, dict(options), message=message, mode="async")
+        call: Call[Any] = Call(SUBMIT, *_chat_call(SUBMIT, dict(options), message=message, mode="async"))
         user_id: Any = options.get("user_id")
 
         def job(accepted: AsyncChatAccepted, is_async: bool) -> Job[AsyncChatAccepted, RequestStatus]:
@@ -185,16 +202,19 @@ class Chat(BaseSDK):
         call.post = job
         return call
 
-    def _audio(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatResponse]:
+    def _audio(self, *, file: Any, **options: Unpack[AudioChatOptions]) -> Call[ChatResponse]:
         """Send a voice note (a path, bytes, binary file object or file dict; `audio/*` only) and get the reply.
 
         The file is base64-encoded into the JSON body while it is sent, never read into memory whole.
         """
-        return _chat_call(AUDIO, dict(options), audio=file)
+        return Call(AUDIO, *_chat_call(AUDIO, dict(options), audio=file))
 
-    def _audio_stream(self, *, file: Any, **options: Unpack[ChatOptions]) -> Call[ChatStream]:
+    def _stream_audio(
+        self, *, file: Any, **options: Unpack[AudioChatOptions]
+    ) -> StreamCall[ChatStream, ChatStreamAsync]:
         """Send a voice note and stream the reply as typed events (like `stream`)."""
-        return _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True, make_stream=_open_chat_stream)
+        req, opts = _chat_call(AUDIO_STREAM, dict(options), audio=file, stream=True)
+        return StreamCall(AUDIO_STREAM, req, opts, stream=_open_chat_stream)
 
     send = sync_op(_send)
     send_async = async_op(_send)
@@ -204,5 +224,9 @@ class Chat(BaseSDK):
     submit_async = async_op(_submit)
     audio = sync_op(_audio)
     audio_async = async_op(_audio)
-    audio_stream = sync_op(_audio_stream)
-    audio_stream_async = async_stream_op(_audio_stream)
+    stream_audio = sync_op(_stream_audio)
+    stream_audio_async = async_stream_op(_stream_audio)
+
+    # deprecated names (one release): streams are `stream_<what>`
+    audio_stream = renamed("stream_audio", stream_audio)
+    audio_stream_async = renamed("stream_audio_async", stream_audio_async)

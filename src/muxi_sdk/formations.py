@@ -3,7 +3,7 @@
 Deploy and update upload a gzipped tarball (`Content-Type: application/gzip`) streamed from disk: pass a
 `.tar.gz` path, its bytes, a binary file object, or a formation directory (packed into a temporary
 `.tar.gz` under one top-level directory, as the MUXI server needs; a given tarball's layout is checked before
-sending). The `*_stream` variants send `Accept: text/event-stream` and yield typed progress events; an
+sending). The `stream_*` variants send `Accept: text/event-stream` and yield typed progress events; an
 `event: error` frame raises `FormationOperationError`, which is also the `NotFoundError` / `ConflictError` /
 `ValidationError` / `ServerError` the same failure raises as a JSON answer. Signing and retries: see
 `muxi_sdk.server`.
@@ -11,18 +11,17 @@ sending). The `*_stream` variants send `Accept: text/event-stream` and yield typ
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 from typing import IO, Any, Literal, Union
 
-from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
+from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import (
     BaseSDK,
+    CallOptions,
     RequestOptions,
     StreamStart,
     async_op,
@@ -31,26 +30,24 @@ from ._core.request import (
     require_id,
     sync_op,
 )
+from ._core.resources import renamed
 from ._streams.eventstream import EventStream, EventStreamAsync
+from ._streams.lifecycle import LifecycleStream, LifecycleStreamAsync, decode_formation_log_event, lifecycle_decoder
 from ._utils.bundles import Manifest, check_gzip_head, inspect_bundle, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
-from .errors import ConflictError, InvalidInputError, NotFoundError, ServerError, StreamError, ValidationError
+from .errors import (  # the formation errors lived here before errors/: users import them from here too
+    InvalidInputError,
+)
 from .models.formations import (
     CancelUpdateResult,
-    CompleteEvent,
     DeleteResult,
     DeployResult,
     Formation,
     FormationList,
+    FormationLogEvent,
     FormationLogs,
-    LifecycleEvent,
     LifecycleResult,
-    LogConnectedEvent,
-    LogEvent,
-    LogLineEvent,
-    ProgressEvent,
     RollbackResult,
-    UnknownLifecycleEvent,
     UpdateResult,
 )
 from .server import check_lines
@@ -59,6 +56,10 @@ BundleSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[b
 """A formation bundle: a `.tar.gz` path, its bytes, a binary file object, or a formation directory."""
 
 LogStreamName = Literal["stdout", "stderr", "all"]
+
+_LifecycleCall = StreamCall[LifecycleStream, LifecycleStreamAsync]
+"""What the lifecycle stream builders return: `stream_x()` is a `LifecycleStream`, `stream_x_async()` an
+`AsyncStreamContext[LifecycleStreamAsync]`."""
 
 _LONG_MS = 600_000  # deploys download runtimes and wait for health checks
 _FOLLOW_MS = 3_600_000
@@ -89,79 +90,6 @@ CANCEL_UPDATE = _op("cancel_update", "POST", _ONE + "/cancel-update", CancelUpda
 DELETE = _op("delete", "DELETE", _ONE, DeleteResult)
 LOGS = _op("logs", "GET", _ONE + "/logs", FormationLogs)
 FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=_FOLLOW_MS, quiet=True)
-
-
-class FormationOperationError(StreamError):
-    """A deploy, update, start, restart or rollback stream reported failure (`event: error`).
-
-    `code` is the server's error type (e.g. `AlreadyRunning`, `HealthCheckFailed`), `stage` where it failed,
-    `details` the frame's data. `status_code` is the HTTP status the server gives the same failure when it
-    answers as JSON (the non-streaming call, or a header-level error): 404, 409, 400 or 500. The error raised
-    is also the matching `NotFoundError` / `ConflictError` / `ValidationError` / `ServerError`, so one
-    `except ConflictError:` handles "already running" from `start()` (JSON 409) and from `start_stream()`
-    (HTTP 200, then `event: error`) alike. For an update, the previous version keeps running.
-    """
-
-    default_code = "FORMATION_OPERATION_FAILED"
-
-    def __init__(self, message: str, *, stage: str | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.stage = stage
-
-
-class FormationNotFoundError(FormationOperationError, NotFoundError):
-    """`event: error` with `NotFound` (JSON: 404)."""
-
-
-class FormationConflictError(FormationOperationError, ConflictError):
-    """`event: error` with `AlreadyRunning`, `NoChange`, ... (JSON: 409)."""
-
-
-class FormationValidationError(FormationOperationError, ValidationError):
-    """`event: error` with `NoPreviousVersion`, `IDMismatch`, `VersionMismatch`, `ExtractError`, ... (JSON: 400)."""
-
-
-class FormationServerError(FormationOperationError, ServerError):
-    """`event: error` with `SpawnError`, `SwapError`, ... or a type this SDK does not know (JSON: 5xx)."""
-
-
-# The status each error type gets as a JSON answer (MUXI Server 0.20260423.0); anything else is a 500.
-_ERROR_STATUS = {
-    "NotFound": 404,
-    "AlreadyRunning": 409,
-    "AlreadyStopped": 409,
-    "FormationExists": 409,
-    "NoChange": 409,
-    "UpdateInProgress": 409,
-    "MissingHeader": 400,
-    "InvalidFormationID": 400,
-    "ExtractError": 400,
-    "ParseError": 400,
-    "SecretsError": 400,
-    "IDMismatch": 400,
-    "VersionMismatch": 400,
-    "NoPreviousVersion": 400,
-    "HealthCheckFailed": 400,
-    "PortAllocationError": 507,
-}
-# start/restart load the config of an existing formation: a config they cannot read is the server's fault.
-_SERVER_SIDE = {"start": {"ParseError": 500}, "restart": {"ParseError": 500}}
-_ERROR_CLASS: dict[int, type[FormationOperationError]] = {
-    404: FormationNotFoundError,
-    409: FormationConflictError,
-    400: FormationValidationError,
-}
-
-
-def operation_error(payload: Any, operation: str | None = None) -> FormationOperationError:
-    """The typed error of an `event: error` frame (`{"error": <type>, "message", "stage"}`)."""
-    fields = payload if isinstance(payload, dict) else {}
-    message = str(fields.get("message") or fields.get("error") or payload or "formation operation failed")
-    code = str(fields["error"]) if fields.get("error") else None
-    stage = str(fields["stage"]) if fields.get("stage") else None
-    status = _SERVER_SIDE.get(operation or "", {}).get(code or "") or _ERROR_STATUS.get(code or "", 500)
-    cls = _ERROR_CLASS.get(status, FormationServerError)
-    return cls(message, code=code, status_code=status, stage=stage, details=payload)
 
 
 # ------------------------------------------------------------------------------------------- bundles
@@ -237,95 +165,8 @@ def _release(body: Any) -> None:
 # -------------------------------------------------------------------------------------------- streams
 
 
-def _json(data: str) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return data
-
-
-def decode_lifecycle_event(sse: ServerSentEvent, operation: str | None = None) -> LifecycleEvent | None:
-    """One frame of a deploy/update/start/restart/rollback stream -> a typed event (or an error raised).
-
-    `operation` (`"start"`, ...) refines the `status_code` of an error frame (see `FormationOperationError`).
-    """
-    name = sse.event or "message"
-    if not sse.data:
-        return None
-    payload = _json(sse.data)
-    fields = payload if isinstance(payload, dict) else {}
-    if name == "progress":
-        return ProgressEvent.model_validate({**fields, "type": "progress"})
-    if name == "complete":
-        return CompleteEvent.model_validate({**fields, "type": "complete"})
-    if name == "error":
-        raise operation_error(payload, operation)
-    return UnknownLifecycleEvent(type=name, event=name, data=payload)
-
-
-def decode_log_event(sse: ServerSentEvent) -> LogEvent | None:
-    """One frame of a log follow -> `LogConnectedEvent`, `LogLineEvent` or `UnknownLifecycleEvent`."""
-    name = sse.event or "message"
-    if not sse.data:
-        return None
-    payload = _json(sse.data)
-    fields = payload if isinstance(payload, dict) else {}
-    if name == "connected":
-        return LogConnectedEvent.model_validate({**fields, "type": "connected"})
-    if name == "log":
-        return LogLineEvent.model_validate({**fields, "type": "log"})
-    return UnknownLifecycleEvent(type=name, event=name, data=payload)
-
-
-class _LifecycleMixin:
-    complete: CompleteEvent | None = None
-    progress_events: list[ProgressEvent]
-
-    def _note(self, event: LifecycleEvent) -> None:
-        if isinstance(event, CompleteEvent):
-            self.complete = event
-        elif isinstance(event, ProgressEvent):
-            self.progress_events.append(event)
-
-    def _finished(self) -> CompleteEvent:
-        if self.complete is None:
-            raise StreamError("the stream ended without a `complete` event", code="STREAM_INCOMPLETE")
-        return self.complete
-
-
-class LifecycleStream(_LifecycleMixin, EventStream[LifecycleEvent]):
-    """Progress of a deploy, update, start, restart or rollback. Iterate it inside `with`, or call
-    `.result()` to wait for the `complete` event. `.progress_events` keeps the progress seen so far."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.progress_events = []
-        super().__init__(*args, observe=self._note, **kwargs)
-
-    def result(self) -> CompleteEvent:
-        """Consume the rest of the stream and return its `complete` event."""
-        for _ in self:
-            pass
-        return self._finished()
-
-
-class LifecycleStreamAsync(_LifecycleMixin, EventStreamAsync[LifecycleEvent]):
-    """Async `LifecycleStream`: `async for` events, or `await .result()`."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.progress_events = []
-        super().__init__(*args, observe=self._note, **kwargs)
-
-    async def result(self) -> CompleteEvent:
-        async for _ in self:
-            pass
-        return self._finished()
-
-
 def _open_lifecycle(body: Any, op: Operation) -> Any:
-    operation = op.operation_id.removeprefix("formations_").removesuffix("_stream")
-
-    def decode(sse: ServerSentEvent) -> LifecycleEvent | None:
-        return decode_lifecycle_event(sse, operation)
+    decode = lifecycle_decoder(op.operation_id.removeprefix("formations_").removesuffix("_stream"))
 
     def open_stream(start: StreamStart, is_async: bool) -> LifecycleStream | LifecycleStreamAsync:
         _release(body)  # the upload is complete once the response has begun
@@ -335,10 +176,12 @@ def _open_lifecycle(body: Any, op: Operation) -> Any:
     return open_stream
 
 
-def _open_logs(start: StreamStart, is_async: bool) -> EventStream[LogEvent] | EventStreamAsync[LogEvent]:
+def _open_logs(
+    start: StreamStart, is_async: bool
+) -> EventStream[FormationLogEvent] | EventStreamAsync[FormationLogEvent]:
     if is_async:
-        return EventStreamAsync(start.response, decode_log_event, meta=start.meta)
-    return EventStream(start.response, decode_log_event, meta=start.meta)
+        return EventStreamAsync(start.response, decode_formation_log_event, meta=start.meta)
+    return EventStream(start.response, decode_formation_log_event, meta=start.meta)
 
 
 def _released(body: Any) -> Any:
@@ -368,7 +211,9 @@ class Formations(BaseSDK):
         return Call(GET, _path(formation_id), call_options(options))
 
     # -- deploy and update
-    def _deploy_call(self, op: Operation, bundle: Any, formation_id: Any, version: Any, options: Any) -> Call[Any]:
+    def _deploy_request(
+        self, bundle: Any, formation_id: Any, version: Any, options: Any
+    ) -> tuple[RequestInput, CallOptions]:
         opts = call_options(options)
         if formation_id is not None:
             check_formation_id(require_id("formation_id", formation_id))
@@ -384,10 +229,7 @@ class Formations(BaseSDK):
             _release(body)
             raise
         headers = {"X-Formation-ID": fid, **({"X-Formation-Version": ver} if ver else {})}
-        req = RequestInput(body=body, headers=headers)
-        if op.stream:
-            return Call(op, req, opts, stream=_open_lifecycle(body, op))
-        return Call(op, req, opts, post=_released(body))
+        return RequestInput(body=body, headers=headers), opts
 
     def _deploy(
         self,
@@ -406,31 +248,33 @@ class Formations(BaseSDK):
         `version` in the bundle's `formation.afs`; given, they must match it. 409 `ConflictError` if the
         formation exists (use `update`).
         """
-        return self._deploy_call(DEPLOY, bundle, formation_id, version, options)
+        req, opts = self._deploy_request(bundle, formation_id, version, options)
+        return Call(DEPLOY, req, opts, post=_released(req.body))
 
-    def _deploy_stream(
+    def _stream_deploy(
         self,
         *,
         bundle: BundleSource,
         formation_id: str | None = None,
         version: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[LifecycleStream]:
-        """`deploy`, streaming its progress: yields `ProgressEvent`s, then a `CompleteEvent`.
+    ) -> _LifecycleCall:
+        """`deploy`, streaming its progress: yields `LifecycleProgressEvent`s, then a `CompleteEvent`.
 
         Header-level errors (400 headers, 409 exists) are raised by the call; what the bundle gets wrong, and
         anything later, arrives as `event: error` and raises `FormationOperationError` while iterating.
         """
-        return self._deploy_call(DEPLOY_STREAM, bundle, formation_id, version, options)
+        req, opts = self._deploy_request(bundle, formation_id, version, options)
+        return StreamCall(DEPLOY_STREAM, req, opts, stream=_open_lifecycle(req.body, DEPLOY_STREAM))
 
-    def _update_call(self, op: Operation, formation_id: str, bundle: Any, version: Any, options: Any) -> Call[Any]:
+    def _update_request(
+        self, formation_id: str, bundle: Any, version: Any, options: Any
+    ) -> tuple[RequestInput, CallOptions]:
         opts = call_options(options)
         ids = _ids(formation_id)
         body, _, ver = _bundle(bundle, formation_id, version, expect_id=formation_id)
         req = RequestInput(path_params=ids, body=body, headers={"X-Formation-Version": ver} if ver else None)
-        if op.stream:
-            return Call(op, req, opts, stream=_open_lifecycle(body, op))
-        return Call(op, req, opts, post=_released(body))
+        return req, opts
 
     def _update(
         self,
@@ -446,29 +290,31 @@ class Formations(BaseSDK):
         the old one keeps running (`ValidationError`). 409 `ConflictError` while another update runs or when
         the bundle is identical to the running one.
         """
-        return self._update_call(UPDATE, formation_id, bundle, version, options)
+        req, opts = self._update_request(formation_id, bundle, version, options)
+        return Call(UPDATE, req, opts, post=_released(req.body))
 
-    def _update_stream(
+    def _stream_update(
         self,
         *,
         formation_id: str,
         bundle: BundleSource,
         version: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[LifecycleStream]:
+    ) -> _LifecycleCall:
         """`update`, streaming its progress (stages `spawning_staging`, `health_check`, `swapping`, ...).
 
         404 and 409 "already being updated" are raised by the call; the rest (409 `NoChange`, 400, 500) arrives
         as `event: error` while iterating.
         """
-        return self._update_call(UPDATE_STREAM, formation_id, bundle, version, options)
+        req, opts = self._update_request(formation_id, bundle, version, options)
+        return StreamCall(UPDATE_STREAM, req, opts, stream=_open_lifecycle(req.body, UPDATE_STREAM))
 
     # -- lifecycle
     def _start(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleResult]:
         """`POST /rpc/formations/{id}/start`: start a stopped formation. 409 `ConflictError` if it runs."""
         return Call(START, _path(formation_id), call_options(options))
 
-    def _start_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
+    def _stream_start(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> _LifecycleCall:
         """`start`, streaming its progress. Every failure (404, 409 already running, 500) arrives as
         `event: error` while iterating, not at the call."""
         return _lifecycle_stream(START_STREAM, formation_id, options)
@@ -481,7 +327,7 @@ class Formations(BaseSDK):
         """`POST /rpc/formations/{id}/restart`: stop and start again (`restart_count` goes up)."""
         return Call(RESTART, _path(formation_id), call_options(options))
 
-    def _restart_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
+    def _stream_restart(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> _LifecycleCall:
         """`restart`, streaming its progress (stages `stopping`, `validating`, `spawning`, `health_check`).
 
         Every failure (404, 500) arrives as `event: error` while iterating.
@@ -496,7 +342,7 @@ class Formations(BaseSDK):
         """
         return Call(ROLLBACK, _path(formation_id), call_options(options))
 
-    def _rollback_stream(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> Call[LifecycleStream]:
+    def _stream_rollback(self, *, formation_id: str, **options: Unpack[RequestOptions]) -> _LifecycleCall:
         """`rollback`, streaming its progress (stages `validating`, `spawning_previous`, `swapping`, ...).
 
         Every failure (404, 400 no previous version) arrives as `event: error` while iterating.
@@ -530,13 +376,13 @@ class Formations(BaseSDK):
         req = RequestInput(path_params=_ids(formation_id), query={"lines": check_lines(lines), "stream": stream})
         return Call(LOGS, req, call_options(options))
 
-    def _follow_logs(
+    def _stream_logs(
         self,
         *,
         formation_id: str,
         stream: Literal["stdout", "stderr"] | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[EventStream[LogEvent]]:
+    ) -> StreamCall[EventStream[FormationLogEvent], EventStreamAsync[FormationLogEvent]]:
         """`GET /rpc/formations/{id}/logs?follow=true`: new log lines as they are written (SSE).
 
         Yields a `LogConnectedEvent`, then a `LogLineEvent` per new line of stdout (or stderr with
@@ -546,7 +392,7 @@ class Formations(BaseSDK):
         if stream is not None and stream not in ("stdout", "stderr"):
             raise InvalidInputError("stream must be 'stdout' or 'stderr' when following")
         req = RequestInput(path_params=_ids(formation_id), query={"follow": True, "stream": stream})
-        return Call(FOLLOW_LOGS, req, call_options(options), stream=_open_logs)
+        return StreamCall(FOLLOW_LOGS, req, call_options(options), stream=_open_logs)
 
     list = sync_op(_list)
     list_async = async_op(_list)
@@ -554,38 +400,52 @@ class Formations(BaseSDK):
     get_async = async_op(_get)
     deploy = sync_op(_deploy)
     deploy_async = async_op(_deploy)
-    deploy_stream = sync_op(_deploy_stream)
-    deploy_stream_async = async_stream_op(_deploy_stream)
+    stream_deploy = sync_op(_stream_deploy)
+    stream_deploy_async = async_stream_op(_stream_deploy)
     update = sync_op(_update)
     update_async = async_op(_update)
-    update_stream = sync_op(_update_stream)
-    update_stream_async = async_stream_op(_update_stream)
+    stream_update = sync_op(_stream_update)
+    stream_update_async = async_stream_op(_stream_update)
     start = sync_op(_start)
     start_async = async_op(_start)
-    start_stream = sync_op(_start_stream)
-    start_stream_async = async_stream_op(_start_stream)
+    stream_start = sync_op(_stream_start)
+    stream_start_async = async_stream_op(_stream_start)
     stop = sync_op(_stop)
     stop_async = async_op(_stop)
     restart = sync_op(_restart)
     restart_async = async_op(_restart)
-    restart_stream = sync_op(_restart_stream)
-    restart_stream_async = async_stream_op(_restart_stream)
+    stream_restart = sync_op(_stream_restart)
+    stream_restart_async = async_stream_op(_stream_restart)
     rollback = sync_op(_rollback)
     rollback_async = async_op(_rollback)
-    rollback_stream = sync_op(_rollback_stream)
-    rollback_stream_async = async_stream_op(_rollback_stream)
+    stream_rollback = sync_op(_stream_rollback)
+    stream_rollback_async = async_stream_op(_stream_rollback)
     cancel_update = sync_op(_cancel_update)
     cancel_update_async = async_op(_cancel_update)
     delete = sync_op(_delete)
     delete_async = async_op(_delete)
     logs = sync_op(_logs)
     logs_async = async_op(_logs)
-    follow_logs = sync_op(_follow_logs)
-    follow_logs_async = async_stream_op(_follow_logs)
+    stream_logs = sync_op(_stream_logs)
+    stream_logs_async = async_stream_op(_stream_logs)
+
+    # deprecated names (one release): streams are `stream_<what>`
+    deploy_stream = renamed("stream_deploy", stream_deploy)
+    deploy_stream_async = renamed("stream_deploy_async", stream_deploy_async)
+    update_stream = renamed("stream_update", stream_update)
+    update_stream_async = renamed("stream_update_async", stream_update_async)
+    start_stream = renamed("stream_start", stream_start)
+    start_stream_async = renamed("stream_start_async", stream_start_async)
+    restart_stream = renamed("stream_restart", stream_restart)
+    restart_stream_async = renamed("stream_restart_async", stream_restart_async)
+    rollback_stream = renamed("stream_rollback", stream_rollback)
+    rollback_stream_async = renamed("stream_rollback_async", stream_rollback_async)
+    follow_logs = renamed("stream_logs", stream_logs)
+    follow_logs_async = renamed("stream_logs_async", stream_logs_async)
 
 
-def _lifecycle_stream(op: Operation, formation_id: str, options: Any) -> Call[LifecycleStream]:
-    return Call(op, _path(formation_id), call_options(options), stream=_open_lifecycle(None, op))
+def _lifecycle_stream(op: Operation, formation_id: str, options: Any) -> _LifecycleCall:
+    return StreamCall(op, _path(formation_id), call_options(options), stream=_open_lifecycle(None, op))
 
 
 def _ids(formation_id: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
 from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.resources import nested, renamed
 from .models.mcp import McpConfig, McpServer, McpServerList, McpToolList
 
 _TAGS = ("mcp",)
@@ -19,22 +20,27 @@ GET_SERVER = Operation("mcp_get_server", "GET", "/mcp/servers/{server_id}", "adm
 LIST_TOOLS = Operation("mcp_list_tools", "GET", "/mcp/tools", "admin", McpToolList, user="none", tags=_TAGS)
 
 
-class Mcp(BaseSDK):
-    """MCP configuration of the formation (`/v1/mcp`; admin key)."""
+class McpServers(BaseSDK):
+    """The MCP servers the formation declares (`m.mcp.servers`; admin key)."""
 
-    def _config(self, **options: Unpack[RequestOptions]) -> Call[McpConfig]:
-        """MCP defaults (retries, timeouts, tool-call limits; server defaults filled in) and the servers."""
-        return Call(CONFIG, RequestInput(), call_options(options))
-
-    def _list_servers(self, **options: Unpack[RequestOptions]) -> Call[McpServerList]:
-        """The MCP servers the formation declares (`.servers`, `.count`)."""
+    def _list(self: BaseSDK, **options: Unpack[RequestOptions]) -> Call[McpServerList]:
+        """The MCP servers the formation declares: iterate it, or read `.servers` and `.count`."""
         return Call(LIST_SERVERS, RequestInput(), call_options(options))
 
-    def _get_server(self, *, server_id: str, **options: Unpack[RequestOptions]) -> Call[McpServer]:
+    def _get(self: BaseSDK, *, server_id: str, **options: Unpack[RequestOptions]) -> Call[McpServer]:
         """One MCP server's configuration. `NotFoundError` (code `MCP_SERVER_NOT_FOUND`) for an unknown id."""
         return Call(GET_SERVER, RequestInput(path_params={"server_id": server_id}), call_options(options))
 
-    def _list_tools(self, **options: Unpack[RequestOptions]) -> Call[McpToolList]:
+    list = sync_op(_list)
+    list_async = async_op(_list)
+    get = sync_op(_get)
+    get_async = async_op(_get)
+
+
+class McpTools(BaseSDK):
+    """The formation's built-in tool catalogue (`m.mcp.tools`; admin key)."""
+
+    def _list(self: BaseSDK, **options: Unpack[RequestOptions]) -> Call[McpToolList]:
         """The formation's built-in tool catalogue (name, description, `access`, parameters).
 
         This is a fixed list the runtime publishes (agent, secret, chat and memory tools), not the tools
@@ -42,11 +48,28 @@ class Mcp(BaseSDK):
         """
         return Call(LIST_TOOLS, RequestInput(), call_options(options))
 
+    list = sync_op(_list)
+    list_async = async_op(_list)
+
+
+class Mcp(BaseSDK):
+    """MCP configuration of the formation (`/v1/mcp`; admin key): `config()`, and the nested `servers`
+    (`list`, `get`) and `tools` (`list`)."""
+
+    servers = nested(McpServers)
+    tools = nested(McpTools)
+
+    def _config(self, **options: Unpack[RequestOptions]) -> Call[McpConfig]:
+        """MCP defaults (retries, timeouts, tool-call limits; server defaults filled in) and the servers."""
+        return Call(CONFIG, RequestInput(), call_options(options))
+
     config = sync_op(_config)
     config_async = async_op(_config)
-    list_servers = sync_op(_list_servers)
-    list_servers_async = async_op(_list_servers)
-    get_server = sync_op(_get_server)
-    get_server_async = async_op(_get_server)
-    list_tools = sync_op(_list_tools)
-    list_tools_async = async_op(_list_tools)
+
+    # deprecated names (one release): the nested resources' methods
+    list_servers = renamed("servers.list", McpServers.list)
+    list_servers_async = renamed("servers.list_async", McpServers.list_async)
+    get_server = renamed("servers.get", McpServers.get)
+    get_server_async = renamed("servers.get_async", McpServers.get_async)
+    list_tools = renamed("tools.list", McpTools.list)
+    list_tools_async = renamed("tools.list_async", McpTools.list_async)

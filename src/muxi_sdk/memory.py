@@ -8,8 +8,8 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.jobs import Job, JobKind, started
-from ._core.operation import Call, Operation, RequestInput
-from ._core.pagination import Page, PageSpec, paginated
+from ._core.operation import Call, Operation, PageCall, RequestInput
+from ._core.pagination import PageSpec, paginated
 from ._core.request import RequestOptions, async_op, call_options, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
@@ -129,7 +129,7 @@ class Memory(MemoryMaintenance):
         limit: int | None = None,
         scopes: str | Sequence[str] | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[Page[MemoryRecord]]:
+    ) -> PageCall[MemoryRecord]:
         """The user's memories, newest first, `limit` (1..100, default 10) per page (`GET /v1/memories`).
 
         Returns a `Page`: `.items`, `.has_next`, `.next()`; iterating it walks every page (`limit`/`offset`

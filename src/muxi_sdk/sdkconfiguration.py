@@ -12,9 +12,10 @@ from urllib.parse import quote
 from ._core.httpclient import ClientPool
 from ._core.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT_MS
 from ._core.retries import DEFAULT_RETRY_CONFIG, RetryConfig
-from ._core.urls import check_base_url
+from ._core.urls import check_base_url, formation_base
 from ._utils.logger import Logger, NoOpLogger
 from ._utils.redaction import conceal
+from .errors import ConfigurationError
 from .types import UNSET, OptionalNullable
 
 if TYPE_CHECKING:
@@ -37,12 +38,6 @@ def _env(name: str) -> str | None:
 
 def _strip(url: str) -> str:
     return url.rstrip("/")
-
-
-def formation_base(url: str) -> str:
-    """`http://host:8271` -> `http://host:8271/v1` (an URL already ending in /v1 is kept)."""
-    url = _strip(url)
-    return url if url.endswith("/v1") else url + "/v1"
 
 
 @dataclass(frozen=True)
@@ -110,26 +105,18 @@ class SDKConfiguration:
         formation_id = formation_id or _env("MUXI_FORMATION_ID")
         mode_value = (mode or _env("MUXI_MODE") or "live").lower()
         if mode_value not in ("live", "draft"):
-            from .errors import ConfigurationError
-
             raise ConfigurationError(f"mode must be 'live' or 'draft', not {mode_value!r}")
         if timeout_ms is not None and timeout_ms <= 0:
-            from .errors import ConfigurationError
-
             raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
         if max_upload_bytes is not None and (
             isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int) or max_upload_bytes <= 0
         ):
-            from .errors import ConfigurationError
-
             raise ConfigurationError("max_upload_bytes must be a positive int (bytes per file) or None (no limit)")
         for name, value in (
             ("max_response_bytes", max_response_bytes),
             ("stream_idle_timeout_ms", stream_idle_timeout_ms),
         ):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
-                from .errors import ConfigurationError
-
                 raise ConfigurationError(f"{name} must be a positive int or None (no limit)")
         return cls(
             pool=pool,
@@ -158,8 +145,6 @@ class SDKConfiguration:
             return formation_base(self.url)
         if self.server_url:
             if not self.formation_id:
-                from .errors import ConfigurationError
-
                 raise ConfigurationError(
                     "server_url is set but formation_id is not: pass formation_id= (or MUXI_FORMATION_ID), "
                     "or pass url= for a formation reached directly"

@@ -7,8 +7,8 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
-from ._core.pagination import Page, PageSpec, paginated
+from ._core.operation import Call, Operation, PageCall, RequestInput
+from ._core.pagination import PageSpec, paginated
 from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
@@ -63,7 +63,7 @@ class Sessions(BaseSDK):
         active_only: bool | None = None,
         user_id: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[Page[SessionSummary]]:
+    ) -> PageCall[SessionSummary]:
         """List the user's sessions, most recently active first, `limit` (1-1000, default 50) per page.
 
         Returns a `Page`: `.items`, `.has_next`, `.next()`; iterating it walks every page. The runtime has no
@@ -84,7 +84,7 @@ class Sessions(BaseSDK):
         limit: int | None = None,
         user_id: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[Page[SessionMessage]]:
+    ) -> PageCall[SessionMessage]:
         """A session's buffered messages, oldest first, `limit` (1-1000, default 50) per page.
 
         Returns a `Page` of `SessionMessage` (`role`, `content`, `request_id`, raw `metadata`).

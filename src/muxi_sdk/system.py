@@ -6,19 +6,17 @@ views are read-only: the formation changes its configuration by being redeployed
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
 
-from httpx_sse import ServerSentEvent
 from typing_extensions import Unpack
 
-from ._core.operation import Call, Operation, RequestInput
+from ._core.operation import Call, Operation, RequestInput, StreamCall
 from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
-from ._streams.eventstream import EventStream, EventStreamAsync
-from .errors import InvalidInputError, StreamError
-from .models.chat import UnknownEvent
+from ._core.resources import nested, renamed
+from ._streams.logs import LogStream, LogStreamAsync, decode_log_event
+from .errors import InvalidInputError
 from .models.system import (
     A2AConfig,
     AsyncConfig,
@@ -29,10 +27,8 @@ from .models.system import (
     FormationStatus,
     HealthStatus,
     LLMSettings,
-    LogEvent,
     LoggingConfig,
     LoggingDestinations,
-    LogStreamEvent,
     OverlordConfig,
     OverlordSoul,
     Sop,
@@ -88,37 +84,6 @@ def _status_page(html: str, is_async: bool) -> StatusPage:
 # ------------------------------------------------------------------------------------------ log stream
 
 
-def decode_log_event(sse: ServerSentEvent) -> LogStreamEvent | None:
-    """One SSE frame of `/v1/logs` -> a `LogEvent` (`event: log`), a `StreamError` (`event: error`), or an
-    `UnknownEvent` for frames this SDK version does not know (kept, never a crash mid-stream)."""
-    if not sse.data:
-        return None
-    name = sse.event or "message"
-    try:
-        payload: Any = json.loads(sse.data)
-    except ValueError:
-        payload = sse.data
-    if name == "error":
-        message = payload.get("message") if isinstance(payload, dict) else payload
-        raise StreamError(str(message or "log stream error"), details=payload)
-    if name == "log" and isinstance(payload, dict):
-        try:
-            return LogEvent.model_validate(payload)
-        except ValueError:  # pydantic.ValidationError: an unexpected shape is kept, not fatal
-            pass
-    return UnknownEvent(type=name, event=name, data=payload)
-
-
-class LogStream(EventStream[LogStreamEvent]):
-    """Live formation logs: `with m.system.stream_logs(level="info") as logs: for event in logs: ...`.
-
-    The server keeps the stream open until you leave the `with` block (or `break` out of it)."""
-
-
-class LogStreamAsync(EventStreamAsync[LogStreamEvent]):
-    """Live formation logs: `async with m.system.stream_logs_async(level="info") as logs: async for ...`."""
-
-
 def _open_log_stream(start: StreamStart, is_async: bool) -> LogStream | LogStreamAsync:
     cls = LogStreamAsync if is_async else LogStream
     return cls(start.response, decode_log_event, meta=start.meta)
@@ -137,8 +102,31 @@ def _audit_query(limit: Any, action: Any, resource_type: Any, since: Any) -> dic
 # ------------------------------------------------------------------------------------------ the resource
 
 
+class Sops(BaseSDK):
+    """The formation's standard operating procedures (`m.system.sops`; client key). Read-only."""
+
+    def _list(self: BaseSDK, **options: Unpack[RequestOptions]) -> Call[SopList]:
+        """The formation's standard operating procedures (client key): iterate it, or read `.sops` and `.count`.
+        SOPs are read-only over the API."""
+        return Call(LIST_SOPS, RequestInput(), call_options(options))
+
+    def _get(self: BaseSDK, *, name: str, **options: Unpack[RequestOptions]) -> Call[Sop]:
+        """One SOP with its markdown content and metadata (client key). `NotFoundError` (`SOP_NOT_FOUND`) if
+        there is none; names are letters, digits, `-` and `_` (checked before sending)."""
+        if not isinstance(name, str) or not name or not set(name) <= _SOP_NAME:
+            raise InvalidInputError(f"invalid SOP name {name!r}: use only letters, digits, '-' and '_'")
+        return Call(GET_SOP, RequestInput(path_params={"sop_name": name}), call_options(options))
+
+    list = sync_op(_list)
+    list_async = async_op(_list)
+    get = sync_op(_get)
+    get_async = async_op(_get)
+
+
 class System(BaseSDK):
-    """Formation-wide information and administration."""
+    """Formation-wide information and administration; the SOPs are the nested `m.system.sops`."""
+
+    sops = nested(Sops)
 
     def _health(self, **options: Unpack[RequestOptions]) -> Call[HealthStatus]:
         """`GET /v1/health`: is the formation up? Public: needs no key."""
@@ -194,20 +182,9 @@ class System(BaseSDK):
         """The formation's agent-to-agent (`a2a`) block as configured (empty when A2A is not set up)."""
         return Call(A2A_CONFIG, RequestInput(), call_options(options))
 
-    def _async_config(self, **options: Unpack[RequestOptions]) -> Call[AsyncConfig]:
+    def _background_config(self, **options: Unpack[RequestOptions]) -> Call[AsyncConfig]:
         """The formation's background-processing (`async`) block: threshold, webhook URL, retries."""
         return Call(ASYNC_CONFIG, RequestInput(), call_options(options))
-
-    def _list_sops(self, **options: Unpack[RequestOptions]) -> Call[SopList]:
-        """The formation's standard operating procedures (client key). SOPs are read-only over the API."""
-        return Call(LIST_SOPS, RequestInput(), call_options(options))
-
-    def _get_sop(self, *, name: str, **options: Unpack[RequestOptions]) -> Call[Sop]:
-        """One SOP with its markdown content and metadata (client key). `NotFoundError` (`SOP_NOT_FOUND`) if
-        there is none; names are letters, digits, `-` and `_` (checked before sending)."""
-        if not isinstance(name, str) or not name or not set(name) <= _SOP_NAME:
-            raise InvalidInputError(f"invalid SOP name {name!r}: use only letters, digits, '-' and '_'")
-        return Call(GET_SOP, RequestInput(path_params={"sop_name": name}), call_options(options))
 
     def _audit_log(
         self,
@@ -243,7 +220,7 @@ class System(BaseSDK):
         level: str | None = None,
         event_type: str | None = None,
         **options: Unpack[RequestOptions],
-    ) -> Call[LogStream]:
+    ) -> StreamCall[LogStream, LogStreamAsync]:
         """Stream the formation's live logs as typed `LogEvent`s, filtered on the server.
 
         At least one filter is required (the server refuses a firehose): `level` matches that severity and
@@ -261,7 +238,7 @@ class System(BaseSDK):
         }
         if all(v is None for v in query.values()):
             raise InvalidInputError(f"stream_logs needs at least one filter: {', '.join(_LOG_FILTERS)}")
-        return Call(STREAM_LOGS, RequestInput(query=query), call_options(options), stream=_open_log_stream)
+        return StreamCall(STREAM_LOGS, RequestInput(query=query), call_options(options), stream=_open_log_stream)
 
     health = sync_op(_health)
     health_async = async_op(_health)
@@ -285,15 +262,19 @@ class System(BaseSDK):
     logging_destinations_async = async_op(_logging_destinations)
     a2a_config = sync_op(_a2a_config)
     a2a_config_async = async_op(_a2a_config)
-    async_config = sync_op(_async_config)
-    async_config_async = async_op(_async_config)
-    list_sops = sync_op(_list_sops)
-    list_sops_async = async_op(_list_sops)
-    get_sop = sync_op(_get_sop)
-    get_sop_async = async_op(_get_sop)
+    background_config = sync_op(_background_config)
+    background_config_async = async_op(_background_config)
     audit_log = sync_op(_audit_log)
     audit_log_async = async_op(_audit_log)
     clear_audit_log = sync_op(_clear_audit_log)
     clear_audit_log_async = async_op(_clear_audit_log)
     stream_logs = sync_op(_stream_logs)
     stream_logs_async = async_stream_op(_stream_logs)
+
+    # deprecated names (one release)
+    list_sops = renamed("sops.list", Sops.list)
+    list_sops_async = renamed("sops.list_async", Sops.list_async)
+    get_sop = renamed("sops.get", Sops.get)
+    get_sop_async = renamed("sops.get_async", Sops.get_async)
+    async_config = renamed("background_config", background_config)
+    async_config_async = renamed("background_config_async", background_config_async)

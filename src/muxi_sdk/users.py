@@ -8,6 +8,7 @@ from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
 from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.resources import nested
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
 from .channels import Channels
@@ -88,14 +89,8 @@ class Users(BaseSDK):
             self.__dict__["_channels"] = cached
         return cached
 
-    @property
-    def credentials(self) -> Credentials:
-        """The user's stored credentials (`m.users.credentials`), created on first use."""
-        cached: Credentials | None = self.__dict__.get("_credentials")
-        if cached is None:
-            cached = Credentials(self.sdk_configuration, parent_ref=self.parent_ref)
-            self.__dict__["_credentials"] = cached
-        return cached
+    credentials = nested(Credentials)
+    """The user's stored credentials (`m.users.credentials`), created on first use."""
 
     def _associate(
         self,

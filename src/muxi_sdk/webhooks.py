@@ -339,6 +339,7 @@ def parse(payload: Payload) -> WebhookEvent:
     :raises WebhookVerificationError: `reason="invalid_json"` if the body is not a JSON object,
         `reason="invalid_payload"` if a known field has an impossible type.
     """
+    # Here, not at the top: verifying and signing (the rest of this module) never need pydantic.
     from pydantic import ValidationError
 
     from .models.webhooks import WebhookEvent

@@ -83,7 +83,7 @@ def test_settings_views(muxi: Muxi) -> None:
     overlord = muxi.system.overlord()
     assert overlord.response is not None and overlord.response.streaming is True
     assert muxi.system.overlord_soul().soul == ""
-    muxi.system.async_config()  # nothing configured: every field None
+    muxi.system.background_config()  # nothing configured: every field None
     muxi.system.a2a_config()
     assert muxi.system.logging_config().system == {"level": "info"}
     destinations = muxi.system.logging_destinations()
@@ -91,10 +91,10 @@ def test_settings_views(muxi: Muxi) -> None:
 
 
 def test_sops(muxi: Muxi) -> None:
-    sops = muxi.system.list_sops()
+    sops = muxi.system.sops.list()
     assert sops.count == 0 and sops.sops == []
     with pytest.raises(NotFoundError) as info:
-        muxi.system.get_sop(name="no-such-sop")
+        muxi.system.sops.get(name="no-such-sop")
     assert info.value.code == "SOP_NOT_FOUND"
 
 
@@ -162,17 +162,17 @@ async def test_agents_async(amuxi: Muxi) -> None:
 def test_mcp(muxi: Muxi) -> None:
     config = muxi.mcp.config()
     assert config.default_retry_attempts == 3
-    servers = muxi.mcp.list_servers()
+    servers = muxi.mcp.servers.list()
     assert servers.count == 0
-    tools = muxi.mcp.list_tools()
+    tools = muxi.mcp.tools.list()
     assert any(t.name == "formation_list_agents" for t in tools.tools)
     with pytest.raises(NotFoundError) as info:
-        muxi.mcp.get_server(server_id="nope")
+        muxi.mcp.servers.get(server_id="nope")
     assert info.value.code == "MCP_SERVER_NOT_FOUND"
 
 
 async def test_mcp_async(amuxi: Muxi) -> None:
-    assert (await amuxi.mcp.list_tools_async()).tools
+    assert (await amuxi.mcp.tools.list_async()).tools
 
 
 # ------------------------------------------------------------------------------------------ secrets

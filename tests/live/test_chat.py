@@ -192,7 +192,7 @@ async def test_audio_async(amuxi: Muxi) -> None:
 
 def test_audio_stream(muxi: Muxi) -> None:
     audio = {"filename": "s.wav", "content": wav_bytes(), "content_type": "audio/wav"}
-    with muxi.chat.audio_stream(file=audio) as events:
+    with muxi.chat.stream_audio(file=audio) as events:
         result = events.final()
     assert result.text == AUDIO_REPLY.format(name="s.wav")
     assert result.status == "success"
@@ -200,6 +200,6 @@ def test_audio_stream(muxi: Muxi) -> None:
 
 async def test_audio_stream_async(amuxi: Muxi) -> None:
     audio = {"filename": "s.wav", "content": wav_bytes(), "content_type": "audio/wav"}
-    async with amuxi.chat.audio_stream_async(file=audio) as events:
+    async with amuxi.chat.stream_audio_async(file=audio) as events:
         kinds = [e.type async for e in events]
     assert kinds[-1] == "done" and "completed" in kinds

@@ -15,6 +15,8 @@ from typing import Any, Protocol, cast, runtime_checkable
 
 import httpx
 
+from ..errors import ConfigurationError
+
 # Chat replies can take minutes before the first byte of a non-streamed answer; connects should fail fast.
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
@@ -136,8 +138,6 @@ class ClientPool:
 
     def _check_open(self) -> None:
         if self.closed:
-            from ..errors import ConfigurationError
-
             raise ConfigurationError("this Muxi client is closed; create a new one")
 
     def close_client(self) -> None:

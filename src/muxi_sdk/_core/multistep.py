@@ -20,12 +20,13 @@ in the send, exactly like single-request operations:
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import MuxiError
-from .operation import Call
+from .operation import BaseCall
+from .request import named_twin
 
 if TYPE_CHECKING:
     from .request import BaseSDK
@@ -34,7 +35,7 @@ R = TypeVar("R")
 P = ParamSpec("P")
 SDK = TypeVar("SDK", bound="BaseSDK")
 
-Steps = Generator[Call[Any], Any, R]
+Steps = Generator[BaseCall, Any, R]
 """What a multi-step builder returns: a generator of `Call`s whose return value is the result."""
 
 
@@ -53,17 +54,6 @@ def _advance(steps: Steps[R], outcome: Any) -> tuple[bool, Any]:
         return True, stop.value
 
 
-def _named(method: Any, builder: Any, suffix: str) -> Any:
-    from .request import _twin
-
-    method = _twin(method, builder, suffix, "{}")
-    sig = method.__signature__
-    ret = sig.return_annotation
-    if isinstance(ret, str) and ret.startswith("Steps[") and ret.endswith("]"):
-        method.__signature__ = sig.replace(return_annotation=ret[6:-1])
-    return method
-
-
 def sync_steps(builder: Callable[Concatenate[SDK, P], Steps[R]]) -> Callable[Concatenate[SDK, P], R]:
     """The blocking method of a multi-step operation."""
 
@@ -79,10 +69,12 @@ def sync_steps(builder: Callable[Concatenate[SDK, P], Steps[R]]) -> Callable[Con
             done, value = _advance(steps, outcome)
         return value  # type: ignore[no-any-return]
 
-    return _named(method, builder, "")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=False)
 
 
-def async_steps(builder: Callable[Concatenate[SDK, P], Steps[R]]) -> Callable[Concatenate[SDK, P], Awaitable[R]]:
+def async_steps(
+    builder: Callable[Concatenate[SDK, P], Steps[R]],
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, R]]:
     """The `_async` twin of a multi-step operation."""
 
     @functools.wraps(builder)
@@ -97,4 +89,4 @@ def async_steps(builder: Callable[Concatenate[SDK, P], Steps[R]]) -> Callable[Co
             done, value = _advance(steps, outcome)
         return value  # type: ignore[no-any-return]
 
-    return _named(method, builder, "_async")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=True)

@@ -81,14 +81,22 @@ class RequestInput:
 
 
 R = TypeVar("R")
+T = TypeVar("T")
+S = TypeVar("S")
+A = TypeVar("A")
 
 
 @dataclass
-class Call(Generic[R]):
+class BaseCall:
     """A fully described call, built once by a resource method and run by its sync or async twin.
 
     `stream` turns the open response of a streaming operation into an event stream (`is_async` says which
     kind); `post` adapts the parsed result (pagination wraps a page with its `next()`).
+
+    Builders return one of its three kinds, which tells the twins their exact types: `Call[R]` gives `R`
+    (and a coroutine of `R`), `PageCall[T]` gives `Page[T]` / `AsyncPage[T]`, `StreamCall[S, A]` gives the
+    sync stream `S` / an `AsyncStreamContext[A]` over the async stream `A`. The kinds are siblings, not
+    subclasses of each other, so the twin factories' overloads never overlap.
     """
 
     op: Operation
@@ -96,3 +104,18 @@ class Call(Generic[R]):
     options: Any  # _core.request.CallOptions
     stream: Callable[[Any, bool], Any] | None = None
     post: Callable[[Any, bool], Any] | None = None
+
+
+class Call(BaseCall, Generic[R]):
+    """The call of an operation whose twins return `R` (the parsed response, or what `post` makes of it)."""
+
+
+class PageCall(BaseCall, Generic[T]):
+    """The call of a list operation's page (`_core.pagination.paginated` builds it): the sync twin returns
+    `Page[T]`, the async twin `AsyncPage[T]`."""
+
+
+class StreamCall(BaseCall, Generic[S, A]):
+    """The call of a streaming operation: the sync twin returns the stream `S`, the async twin (made with
+    `async_stream_op`) an `AsyncStreamContext[A]`, where `A` is the async form of `S` (its `stream` factory
+    builds one or the other, as `is_async` says)."""

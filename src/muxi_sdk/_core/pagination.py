@@ -31,22 +31,24 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..errors import InvalidInputError, ResponseValidationError
 from ..types.basemodel import BaseModel
-from .operation import Call, Operation, RequestInput
+from .operation import Call, Operation, PageCall, RequestInput
+from .request import type_adapter
 
 if TYPE_CHECKING:
     from ..models.shared import ResponseMeta
     from .request import BaseSDK, CallOptions
 
 T = TypeVar("T")
+P = TypeVar("P", bound="_PageBase[Any]")
 
 
 @dataclass(frozen=True)
-class PageSpec:
+class PageSpec(Generic[T]):
     """How one list operation pages. JSONPath expressions are evaluated over the envelope's `data`."""
 
     results: str
     """The items of a page, e.g. `$.sessions[*]`."""
-    item: Any
+    item: type[T]
     """The type of one item (a response model); each is validated once."""
     limit_param: str = "limit"
     offset_param: str | None = None
@@ -104,7 +106,7 @@ class _Cursor:
 
     sdk: BaseSDK
     call: Call[Any]
-    spec: PageSpec
+    spec: PageSpec[Any]
     page_size: int
     position: int = 0  # items of the server's list consumed so far
     skip: int = 0  # items at the start of this response that earlier pages returned
@@ -114,11 +116,11 @@ class _Cursor:
 def paginated(
     sdk: BaseSDK,
     op: Operation,
-    spec: PageSpec,
+    spec: PageSpec[T],
     request: RequestInput,
     options: CallOptions,
     limit: int | None,
-) -> Call[Any]:
+) -> PageCall[T]:
     """The `Call` of a list operation's first page (`limit` is the page size)."""
     if limit is None:
         limit = spec.default_limit
@@ -132,7 +134,7 @@ def paginated(
     return _page_call(cursor)
 
 
-def _page_call(cursor: _Cursor) -> Call[Any]:
+def _page_call(cursor: _Cursor) -> PageCall[Any]:
     spec = cursor.spec
     query = dict(cursor.call.input.query or {})
     if spec.offset_param is not None:
@@ -146,12 +148,10 @@ def _page_call(cursor: _Cursor) -> Call[Any]:
         query[spec.limit_param] = window
         cursor.skip = cursor.position
     request = dataclasses.replace(cursor.call.input, query=query)
-    return Call(cursor.call.op, request, cursor.call.options, post=functools.partial(_make_page, cursor))
+    return PageCall(cursor.call.op, request, cursor.call.options, post=functools.partial(_make_page, cursor))
 
 
-def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any]:
-    from .request import type_adapter
-
+def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any] | AsyncPage[Any]:
     spec = cursor.spec
     data = dict(result.__pydantic_extra__ or {})
     meta = result.response_meta
@@ -206,11 +206,8 @@ def _fingerprint(raw: Any) -> int:
     return hash(json.dumps(raw, sort_keys=True, default=str))
 
 
-class Page(Generic[T]):
-    """One page of a list: `.items`, `.data` (the raw response data), `.next()`, and `for item in page`.
-
-    Iterating a page yields its items and then those of every following page (fetched as needed).
-    """
+class _PageBase(Generic[T]):
+    """What both kinds of page hold: `.items`, `.data` (the raw response data), `len()`, `.has_next`."""
 
     def __init__(
         self,
@@ -232,28 +229,49 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         return len(self.items)
 
-    def _next_call(self) -> Call[Any] | None:
+    def _next_call(self) -> PageCall[Any] | None:
         if not self.has_next:
             return None
         return _page_call(dataclasses.replace(self._following))
 
     @staticmethod
-    def _or_none(page: Page[T]) -> Page[T] | None:
+    def _or_none(page: P) -> P | None:
         return page if page.items or page.has_next else None
+
+    async def next_async(self) -> AsyncPage[T] | None:
+        """Fetch the next page with the async client, or None when this is the last one."""
+        call = self._next_call()
+        if call is None:
+            return None
+        page: AsyncPage[T] = await self._following.sdk._execute_async(call)
+        return self._or_none(page)
+
+    async def pages_async(self) -> AsyncIterator[_PageBase[T]]:
+        """This page and every following one (fetched with the async client)."""
+        page: _PageBase[T] | None = self
+        while page is not None:
+            yield page
+            page = await page.next_async()
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages_async():
+            for item in page.items:
+                yield item
+
+
+class Page(_PageBase[T]):
+    """One page of a list: `.items`, `.data` (the raw response data), `.next()`, and `for item in page`.
+
+    Iterating a page yields its items and then those of every following page (fetched as needed).
+    """
 
     def next(self) -> Page[T] | None:
         """Fetch the next page (blocking), or None when this is the last one."""
         call = self._next_call()
         if call is None:
             return None
-        return self._or_none(self._following.sdk._execute(call))
-
-    async def next_async(self) -> Page[T] | None:
-        """Fetch the next page with the async client, or None when this is the last one."""
-        call = self._next_call()
-        if call is None:
-            return None
-        return self._or_none(await self._following.sdk._execute_async(call))
+        page: Page[T] = self._following.sdk._execute(call)
+        return self._or_none(page)
 
     def pages(self) -> Iterator[Page[T]]:
         """This page and every following one."""
@@ -262,30 +280,22 @@ class Page(Generic[T]):
             yield page
             page = page.next()
 
-    async def pages_async(self) -> AsyncIterator[Page[T]]:
-        page: Page[T] | None = self
-        while page is not None:
-            yield page
-            page = await page.next_async()
-
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
             yield from page.items
 
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for page in self.pages_async():
-            for item in page.items:
-                yield item
 
-
-class AsyncPage(Page[T]):
+class AsyncPage(_PageBase[T]):
     """What `_async` list methods return: `async for item in page`, `await page.next_async()`.
 
-    Blocking iteration and `next()` are refused, so a page fetch cannot stall the event loop by accident.
+    It has no blocking iteration nor `next()` (type checkers reject them; at run time they raise
+    `TypeError`), so a page fetch cannot stall the event loop by accident.
     """
 
-    def next(self) -> Page[T] | None:
-        raise TypeError("this page came from an _async method: use `await page.next_async()`")
+    if not TYPE_CHECKING:
 
-    def __iter__(self) -> Iterator[T]:
-        raise TypeError("this page came from an _async method: use `async for item in page`")
+        def next(self):
+            raise TypeError("this page came from an _async method: use `await page.next_async()`")
+
+        def __iter__(self):
+            raise TypeError("this page came from an _async method: use `async for item in page`")

@@ -7,14 +7,17 @@ so a method and its `_async` twin share every line except the send.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
+import inspect
 import json
 import re
 import time
+import typing
 import uuid
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union, overload
 from urllib.parse import quote
 
 import httpx
@@ -23,7 +26,7 @@ from typing_extensions import TypedDict
 from .. import _version, errors
 from .._hooks import HookContext
 from .._utils.logger import NoOpLogger, redact_headers, redact_url
-from .._utils.redaction import Secret, conceal, conceal_headers
+from .._utils.redaction import Secret, conceal_headers
 from ..models.shared import ResponseMeta
 from ..types import UNSET, OptionalNullable
 from .auth import (
@@ -31,26 +34,30 @@ from .auth import (
     CLIENT_KEY_HEADER,
     IDEMPOTENCY_HEADER,
     USER_ID_HEADER,
-    hmac_authorization,
+    auth_headers,
 )
 from .deadline import attempt_deadline
 from .httpclient import closed_loop_error
 from .limits import STREAM_LIMITS_KEY, StreamLimits, aread_body, read_body
-from .operation import Call, Operation, RequestInput
+from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
 from .retries import RetryConfig, RetryState
-from .urls import check_base_url, check_same_origin
+from .urls import check_base_url, check_same_origin, formation_base
 from .userscope import require_user
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-    from .._streams.eventstream import AsyncStreamContext
+    from .._streams.eventstream import AsyncClosable, AsyncStreamContext
     from ..sdkconfiguration import SDKConfiguration
+    from .pagination import AsyncPage, Page
 
 T = TypeVar("T")
 R = TypeVar("R")
+S = TypeVar("S")
+A = TypeVar("A", bound="AsyncClosable")
 P = ParamSpec("P")
 SDK = TypeVar("SDK", bound="BaseSDK")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @functools.cache
@@ -78,15 +85,16 @@ class CallOptions:
     stream_idle_timeout_ms: OptionalNullable[int] = UNSET
 
 
+# The I/O the flow asks its drivers for (public within `_core`: tracing wraps the flow and reads them).
 @dataclass(frozen=True)
-class _Send:
-    """Send and return once the headers are in (the body, if read, is read by `_Read`)."""
+class Send:
+    """Send and return once the headers are in (the body, if read, is read by `Read`)."""
 
     request: httpx.Request
 
 
 @dataclass(frozen=True)
-class _Read:
+class Read:
     """Read a body under its byte budget and deadline (`_core/limits.py`); gives back the error or None."""
 
     response: httpx.Response
@@ -95,16 +103,16 @@ class _Read:
 
 
 @dataclass(frozen=True)
-class _Close:
+class Close:
     response: httpx.Response
 
 
 @dataclass(frozen=True)
-class _Sleep:
+class Sleep:
     seconds: float
 
 
-_Action = Union[_Send, _Read, _Close, _Sleep]
+_Action = Union[Send, Read, Close, Sleep]
 Flow = Generator[_Action, Any, T]
 
 
@@ -124,7 +132,7 @@ def _parsed_url(url: str) -> httpx.URL:
 
 @functools.cache
 def type_adapter(tp: Any) -> TypeAdapter[Any]:
-    from pydantic import TypeAdapter
+    from pydantic import TypeAdapter  # here: `import muxi_sdk` does not load pydantic
 
     return TypeAdapter(tp)
 
@@ -182,7 +190,7 @@ class BaseSDK:
         self.parent_ref = parent_ref
 
     # ----------------------------------------------------------------- running a described call
-    def _execute(self, call: Call[Any]) -> Any:
+    def _execute(self, call: BaseCall) -> Any:
         cfg = self.sdk_configuration
         flow = self._flow(call.op, call.input, call.options, is_async=False)
         if cfg.tracing is not None:
@@ -192,7 +200,7 @@ class BaseSDK:
             return _owned(self._watched(call.stream(result, False)), self)
         return call.post(result, False) if call.post is not None else result
 
-    async def _execute_async(self, call: Call[Any]) -> Any:
+    async def _execute_async(self, call: BaseCall) -> Any:
         cfg = self.sdk_configuration
         flow = self._flow(call.op, call.input, call.options, is_async=True)
         if cfg.tracing is not None:
@@ -224,8 +232,6 @@ class BaseSDK:
             return (server_url or cfg.base_url_override or cfg.server_api_url()).rstrip("/")
         server_url = server_url or cfg.base_url_override
         if server_url:
-            from ..sdkconfiguration import formation_base
-
             return formation_base(server_url)
         return cfg.formation_url()
 
@@ -235,32 +241,8 @@ class BaseSDK:
         headers["Accept"] = req.accept or op.accept or ("text/event-stream" if op.stream else "application/json")
         if cfg.app:
             headers["X-Muxi-App"] = cfg.app
-        auth = op.auth
-        if auth in ("dual", "dual_admin") and not (cfg.client_key or cfg.admin_key):
-            raise errors.ConfigurationError(
-                f"{op.operation_id} needs a client or admin key: pass client_key= or admin_key= to Muxi() "
-                "(or set MUXI_CLIENT_KEY / MUXI_ADMIN_KEY)"
-            )
-        if auth == "client" or (auth == "dual" and cfg.client_key) or (auth == "dual_admin" and not cfg.admin_key):
-            if not cfg.client_key:
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs a client key: pass client_key= to Muxi() or set MUXI_CLIENT_KEY"
-                )
-            headers[CLIENT_KEY_HEADER] = conceal(cfg.client_key)  # type: ignore[assignment]
-        elif auth in ("admin", "dual", "dual_admin"):
-            if not cfg.admin_key:
-                needs = "an admin key" if auth == "admin" else "a client or admin key"
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs {needs}: pass admin_key= to Muxi() or set MUXI_ADMIN_KEY"
-                )
-            headers[ADMIN_KEY_HEADER] = conceal(cfg.admin_key)  # type: ignore[assignment]
-        elif auth == "hmac":
-            if not (cfg.key_id and cfg.secret_key):
-                raise errors.ConfigurationError(
-                    f"{op.operation_id} needs server credentials: pass key_id= and secret_key= to Muxi() "
-                    "or set MUXI_KEY_ID and MUXI_SECRET_KEY"
-                )
-            headers["Authorization"] = Secret(hmac_authorization(cfg.key_id, cfg.secret_key, op.method, url.path))
+        if op.auth != "none":
+            headers.update(auth_headers(cfg, op, url.path))
         user_id = req.user_id or cfg.user_id
         if op.user != "none" and user_id:
             headers[USER_ID_HEADER] = user_id
@@ -377,9 +359,9 @@ class BaseSDK:
                 deadline = attempt_deadline(request, started, state.ends_at if state and attempt > 1 else None)
             if state:
                 state.attempts += 1
-            outcome = yield _Send(request)
+            outcome = yield Send(request)
             if not isinstance(outcome, Exception) and not (op.stream and 200 <= outcome.status_code < 300):
-                failed = yield _Read(outcome, max_bytes, deadline)
+                failed = yield Read(outcome, max_bytes, deadline)
                 if failed is not None:
                     outcome = failed
             elapsed_ms = (time.monotonic() - started) * 1000.0
@@ -399,14 +381,14 @@ class BaseSDK:
                         wait = state.delay(None, now, 2 * (now - started))
                         if wait is not None:
                             log.debug("retrying %s in %.2fs after %s", op.operation_id, wait, type(exc).__name__)
-                            yield _Sleep(wait)
+                            yield Sleep(wait)
                             continue
                     raise _transport_error(exc, request, state.attempts if state else 1) from exc
             response = outcome
             try:
                 check_same_origin(request, response)
             except errors.RedirectError:
-                yield _Close(response)
+                yield Close(response)
                 raise
             status = response.status_code
             if debug:
@@ -417,7 +399,7 @@ class BaseSDK:
                     wait = state.delay(errors.parse_retry_after(response.headers), now, 2 * (now - started))
                     if wait is not None:
                         log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)
-                        yield _Sleep(wait)
+                        yield Sleep(wait)
                         continue
                 error: Exception = errors.error_from_response(response, state.attempts if state else 1)
                 if ctx is not None:
@@ -429,7 +411,7 @@ class BaseSDK:
                     response = hooks.after_success(ctx, response)
                 except BaseException:
                     if op.stream:  # nobody else will ever close this open response
-                        yield _Close(response)
+                        yield Close(response)
                     raise
             attempts = state.attempts if state else 1
             if op.stream:
@@ -610,16 +592,16 @@ def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         result = None
-        if type(action) is _Send:
+        if type(action) is Send:
             try:
                 result = client.send(action.request, stream=True, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
-        elif type(action) is _Read:
+        elif type(action) is Read:
             result = read_body(action.response, action.max_bytes, action.deadline)
-        elif type(action) is _Sleep:
+        elif type(action) is Sleep:
             time.sleep(action.seconds)
-        elif type(action) is _Close:
+        elif type(action) is Close:
             action.response.close()
 
 
@@ -632,68 +614,86 @@ async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         result = None
-        if type(action) is _Send:
+        if type(action) is Send:
             try:
                 result = await client.send(action.request, stream=True, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
             except RuntimeError as exc:  # an injected client's connections of a closed loop
                 result = closed_loop_error(exc, cfg.pool)
-        elif type(action) is _Read:
+        elif type(action) is Read:
             result = await aread_body(action.response, action.max_bytes, action.deadline)
-        elif type(action) is _Sleep:
+        elif type(action) is Sleep:
             import asyncio  # here, not at module level: `import muxi_sdk` stays light
 
             await asyncio.sleep(action.seconds)
-        elif type(action) is _Close:
+        elif type(action) is Close:
             await action.response.aclose()
 
 
 # ----------------------------------------------------------------------------------------------- twins
 # A resource writes one builder per operation (arguments -> Call). These turn it into the public method and
-# its `_async` twin, so the two can never drift apart: same signature, same docs, same request.
+# its `_async` twin, so the two can never drift apart: same signature, same docs, same request. The kind of
+# `Call` the builder returns gives each twin its exact type (see `Call`): no second copy of any method.
 
 
-def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]:
-    """The blocking method of an operation."""
-
-    @functools.wraps(builder)
-    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return self._execute(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
-
-    return _twin(method, builder, "", "{}")  # type: ignore[no-any-return]
-
-
-def _twin(method: Any, builder: Any, suffix: str, returns: str) -> Any:
-    """Name the method after its builder and show the real return type in `help()` and IDEs."""
-    import inspect
-
-    method.__name__ = method.__qualname__ = builder.__name__.lstrip("_") + suffix
-    del method.__wrapped__
-    method._muxi_builder = builder  # for `with_raw_response`
-    method._muxi_async = bool(suffix)
-    sig = inspect.signature(builder)
-    ret = sig.return_annotation
-    if isinstance(ret, str) and ret.startswith("Call[") and ret.endswith("]"):
-        ret = returns.format(ret[5:-1])
-    method.__signature__ = sig.replace(return_annotation=ret)
-    return method
-
-
-def async_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], Awaitable[R]]:
-    """The `_async` twin of an operation."""
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], PageCall[T]]) -> Callable[Concatenate[SDK, P], Page[T]]: ...
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], StreamCall[S, Any]]) -> Callable[Concatenate[SDK, P], S]: ...
+@overload
+def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]: ...
+def sync_op(builder: Callable[Concatenate[SDK, P], BaseCall]) -> Callable[Concatenate[SDK, P], Any]:
+    """The blocking method of an operation: `Call[R]` -> `R`, `PageCall[T]` -> `Page[T]`, `StreamCall[S, A]`
+    -> the stream `S`."""
 
     @functools.wraps(builder)
-    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        return await self._execute_async(builder(self, *args, **kwargs))  # type: ignore[no-any-return]
+    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        return self._execute(builder(self, *args, **kwargs))
 
-    return _twin(method, builder, "_async", "{}")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=False)
 
 
+@overload
+def async_op(
+    builder: Callable[Concatenate[SDK, P], PageCall[T]],
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, AsyncPage[T]]]: ...
+@overload
+def async_op(
+    builder: Callable[Concatenate[SDK, P], Call[R]],
+) -> Callable[Concatenate[SDK, P], Coroutine[object, None, R]]: ...
+def async_op(
+    builder: Callable[Concatenate[SDK, P], BaseCall],
+) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, Any]]:
+    """The `_async` twin of an operation: a coroutine of `R` for `Call[R]`, of `AsyncPage[T]` for
+    `PageCall[T]`. (Streaming operations take `async_stream_op`: their twin is usable in `async with`.)"""
+
+    @functools.wraps(builder)
+    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        call = builder(self, *args, **kwargs)
+        if isinstance(call, StreamCall):
+            raise TypeError(f"{builder.__name__} streams: make its _async twin with async_stream_op")
+        return await self._execute_async(call)
+
+    return named_twin(method, builder, is_async=True)
+
+
+@overload
+def async_stream_op(
+    builder: Callable[Concatenate[SDK, P], StreamCall[Any, A]],
+) -> Callable[Concatenate[SDK, P], AsyncStreamContext[A]]: ...
+@overload
 def async_stream_op(
     builder: Callable[Concatenate[SDK, P], Call[Any]],
+) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]: ...
+def async_stream_op(
+    builder: Callable[Concatenate[SDK, P], BaseCall],
 ) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]:
-    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`."""
+    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`.
+
+    A builder returning `StreamCall[S, A]` gets an `AsyncStreamContext[A]`; a plain `Call` (older resources)
+    one of `Any`.
+    """
 
     @functools.wraps(builder)
     def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
@@ -702,7 +702,50 @@ def async_stream_op(
         call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
         return AsyncStreamContext(lambda: self._execute_async(call))
 
-    return _twin(method, builder, "_async", "AsyncStreamContext[{}Async]")  # type: ignore[no-any-return]
+    return named_twin(method, builder, is_async=True)
+
+
+def named_twin(method: F, builder: Callable[..., Any], *, is_async: bool) -> F:
+    """Name the method after its builder and show the twin's own return type in `help()` and IDEs."""
+    name = builder.__name__.lstrip("_") + ("_async" if is_async else "")
+    method.__name__ = method.__qualname__ = name
+    del method.__wrapped__  # type: ignore[attr-defined]
+    method._muxi_builder = builder  # type: ignore[attr-defined]  # for `with_raw_response`
+    method._muxi_async = is_async  # type: ignore[attr-defined]
+    sig = inspect.signature(builder)
+    method.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        return_annotation=twin_return(builder, sig.return_annotation, is_async)
+    )
+    return method
+
+
+def twin_return(builder: Callable[..., Any], annotation: Any, is_async: bool) -> Any:
+    """The type a twin returns, from its builder's return annotation (a `Call` kind or a `Steps` generator).
+
+    Annotations are strings (`from __future__ import annotations`); they are evaluated in the builder's
+    module as `typing.get_type_hints` would, but for the return type only. An annotation that cannot be
+    evaluated (a name imported only for type checkers) is shown as written.
+    """
+    ret = annotation
+    if isinstance(ret, str):
+        try:
+            ret = eval(ret, getattr(builder, "__globals__", {}))
+        except Exception:
+            return annotation
+    origin, args = typing.get_origin(ret), typing.get_args(ret)
+    if origin is PageCall and args:
+        from .pagination import AsyncPage, Page
+
+        return (AsyncPage if is_async else Page)[args[0]]
+    if origin is StreamCall and len(args) == 2:
+        if not is_async:
+            return args[0]
+        from .._streams.eventstream import AsyncStreamContext
+
+        return AsyncStreamContext[args[1]]  # type: ignore[valid-type]
+    if origin in (Call, Generator, collections.abc.Generator) and args:
+        return args[-1] if origin is not Call else args[0]
+    return ret
 
 
 class RequestOptions(TypedDict, total=False):

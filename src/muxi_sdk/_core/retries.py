@@ -67,7 +67,6 @@ class RetryConfig:
 # Four retries (0.5, 1, 2, 4 s apart, or as Retry-After says) within a minute: a dead endpoint fails in
 # seconds, not after a minute of silent retrying.
 DEFAULT_RETRY_CONFIG = RetryConfig()
-NO_RETRIES = RetryConfig("none")
 
 # Errors raised before a single byte of the request could reach the server: always safe to resend.
 _NOTHING_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

@@ -15,7 +15,7 @@ import httpx
 
 from .. import errors
 from .._utils.logger import redact_url
-from .request import Flow, StreamStart, _Send, _Sleep
+from .request import Flow, Send, Sleep, StreamStart
 
 _SPAN_KEY = "muxi.span"
 
@@ -62,14 +62,14 @@ class Tracing:
                 except StopIteration as stop:
                     result = stop.value
                     break
-                if type(action) is _Send:
+                if type(action) is Send:
                     attempts += 1
                     self._on_send(span, action.request, attempts)
                     self._inject(action.request.headers, context=context)
-                elif type(action) is _Sleep:
+                elif type(action) is Sleep:
                     span.add_event("muxi.retry", {"muxi.retry.wait_s": action.seconds, "muxi.attempt": attempts})
                 value = yield action
-                if type(action) is _Send and isinstance(value, httpx.Response):
+                if type(action) is Send and isinstance(value, httpx.Response):
                     span.set_attribute("http.response.status_code", value.status_code)
                     request_id = value.headers.get("x-request-id")
                     if request_id:

@@ -76,3 +76,9 @@ def check_same_origin(request: httpx.Request, response: httpx.Response) -> None:
             return
     first = response.history[0] if response.history else response
     raise redirect_error(first, followed=True)
+
+
+def formation_base(url: str) -> str:
+    """`http://host:8271` -> `http://host:8271/v1` (an URL already ending in /v1 is kept)."""
+    url = url.rstrip("/")
+    return url if url.endswith("/v1") else url + "/v1"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
-from .auth import USER_ID_HEADER
+from .auth import USER_ID_HEADER, credential
 
 if TYPE_CHECKING:
     from ..sdkconfiguration import SDKConfiguration
@@ -22,12 +22,8 @@ if TYPE_CHECKING:
 
 
 def uses_client_key(cfg: SDKConfiguration, op: Operation) -> bool:
-    """Does this operation authenticate with the client key (same choice as the request path makes)?"""
-    if op.auth == "client":
-        return True
-    if op.auth == "dual":
-        return bool(cfg.client_key)
-    return op.auth == "dual_admin" and not cfg.admin_key
+    """Does this operation authenticate with the client key? (`auth.credential`: the request path's rule.)"""
+    return credential(cfg, op) == "client"
 
 
 def needs_user(cfg: SDKConfiguration, op: Operation) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Union
 
@@ -28,6 +27,7 @@ from ..models.chat import (
     UnknownEvent,
 )
 from .eventstream import EventStream, EventStreamAsync
+from .frames import frame_data, tolerant
 
 _token_adapter = type_adapter(TokenEvent)
 
@@ -52,27 +52,11 @@ _frame_adapter = type_adapter(_TokenFrame)
 _validate_frame = _frame_adapter.validator.validate_json
 
 
-def _json(data: str) -> Any:
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply for the decoder
-        return data
-
-
-def decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
-    """One SSE frame of `/v1/chat` -> a typed event (None for frames with no data).
-
-    A frame whose fields have unexpected types (say `"content": 5`) is kept as an `UnknownEvent` carrying the
-    parsed data, like an unknown event type, instead of ending the stream with a validation error.
-    """
-    try:
-        return _decode_chat_event(sse)
-    except ValueError:  # pydantic's ValidationError; StreamError (a MuxiError, not a ValueError) passes
-        payload = _json(sse.data)
-        token = payload.get("token") if isinstance(payload, dict) else None
-        kind = token.get("type") if isinstance(token, dict) else None
-        name = sse.event or "message"
-        return UnknownEvent(type=kind if isinstance(kind, str) else name, event=name, data=payload)
+def _unknown_chat_event(sse: ServerSentEvent, payload: Any) -> UnknownEvent:
+    token = payload.get("token") if isinstance(payload, dict) else None
+    kind = token.get("type") if isinstance(token, dict) else None
+    name = sse.event or "message"
+    return UnknownEvent(type=kind if isinstance(kind, str) else name, event=name, data=payload)
 
 
 def _decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
@@ -84,14 +68,14 @@ def _decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
             return _validate_frame(sse.data)["token"]  # type: ignore[no-any-return]
         except ValueError:  # not the current frame shape: fall back to the tolerant path below
             pass
-        payload = _json(sse.data)
+        payload = frame_data(sse.data)
         token = payload.get("token") if isinstance(payload, dict) else None
         if isinstance(token, dict):
             return _token_adapter.validate_python(token)  # type: ignore[no-any-return]
         if isinstance(token, str):  # older servers streamed bare strings
             return ContentEvent(content=token)
         return UnknownEvent(event=name, data=payload)
-    payload = _json(sse.data)
+    payload = frame_data(sse.data)
     if name == "ui":
         widgets = payload.get("ui") if isinstance(payload, dict) else None
         return UIEvent(ui=widgets if isinstance(widgets, list) else [])
@@ -105,6 +89,14 @@ def _decode_chat_event(sse: ServerSentEvent) -> ChatEvent | None:
             message, code = str(payload), None
         raise StreamError(message, code=str(code) if code else None, details=payload)
     return UnknownEvent(type=name, event=name, data=payload)
+
+
+decode_chat_event = tolerant(_decode_chat_event, _unknown_chat_event)
+"""One SSE frame of `/v1/chat` -> a typed event (None for frames with no data).
+
+A frame whose fields have unexpected types (say `"content": 5`) is kept as an `UnknownEvent` carrying the
+parsed data, like an unknown event type, instead of ending the stream with a validation error.
+"""
 
 
 class _ChatAccumulator:

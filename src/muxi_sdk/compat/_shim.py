@@ -106,9 +106,6 @@ async def _aframes(stream: Any, frame: Frame) -> AsyncIterator[dict[str, Any]]:
                 yield frame(event)
 
 
-Spec = Callable[Concatenate[Any, P], Target]
-
-
 def sync_method(spec: Callable[Concatenate[Any, P], Target]) -> Callable[Concatenate[Any, P], Any]:
     """The blocking compat method described by `spec`."""
 

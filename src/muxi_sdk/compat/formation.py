@@ -191,18 +191,18 @@ def _get_agent(self: Any, agent_id: str) -> Target:
 
 
 def _get_mcp_servers(self: Any) -> Target:
-    """-> `m.mcp.list_servers()`."""
-    return Target("mcp", "list_servers")
+    """-> `m.mcp.servers.list()`."""
+    return Target("mcp.servers", "list")
 
 
 def _get_mcp_server(self: Any, server_id: str) -> Target:
-    """-> `m.mcp.get_server(server_id=...)`."""
-    return Target("mcp", "get_server", {"server_id": server_id})
+    """-> `m.mcp.servers.get(server_id=...)`."""
+    return Target("mcp.servers", "get", {"server_id": server_id})
 
 
 def _get_mcp_tools(self: Any) -> Target:
-    """-> `m.mcp.list_tools()`."""
-    return Target("mcp", "list_tools")
+    """-> `m.mcp.tools.list()`."""
+    return Target("mcp.tools", "list")
 
 
 def _get_secrets(self: Any) -> Target:
@@ -247,8 +247,8 @@ def _audio_chat(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Tar
 
 
 def _audio_chat_stream(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
-    """-> `m.chat.audio_stream(file=...)`, each event as `{"event", "data"}`."""
-    return Target("chat", "audio_stream", _audio_kwargs(payload, user_id), frame=chat_frame)
+    """-> `m.chat.stream_audio(file=...)`, each event as `{"event", "data"}`."""
+    return Target("chat", "stream_audio", _audio_kwargs(payload, user_id), frame=chat_frame)
 
 
 def _get_sessions(self: Any, user_id: str, limit: int | None = None) -> Target:
@@ -398,8 +398,8 @@ def _resume_scheduler_job(self: Any, job_id: str) -> Target:
 
 
 def _get_async_config(self: Any) -> Target:
-    """-> `m.system.async_config()`."""
-    return Target("system", "async_config")
+    """-> `m.system.background_config()`."""
+    return Target("system", "background_config")
 
 
 def _get_a2a_config(self: Any) -> Target:
@@ -504,13 +504,13 @@ def _fire_trigger(self: Any, name: str, data: Any, *, async_mode: bool = False, 
 
 
 def _get_sops(self: Any) -> Target:
-    """-> `m.system.list_sops()`."""
-    return Target("system", "list_sops")
+    """-> `m.system.sops.list()`."""
+    return Target("system.sops", "list")
 
 
 def _get_sop(self: Any, name: str) -> Target:
-    """-> `m.system.get_sop(name=...)`."""
-    return Target("system", "get_sop", {"name": name})
+    """-> `m.system.sops.get(name=...)`."""
+    return Target("system.sops", "get", {"name": name})
 
 
 def _get_audit_log(self: Any) -> Target:

@@ -157,18 +157,18 @@ def _get_server_logs(self: Any, *, limit: int | None = None) -> Target:
 def _deploy_formation_stream(
     self: Any, formation_id: str | None = None, payload: Any = None, *, bundle_path: Any = None
 ) -> Target:
-    """-> `m.formations.deploy_stream(...)`, each event as `{"event": "progress" | "complete", "data"}`; an
+    """-> `m.formations.stream_deploy(...)`, each event as `{"event": "progress" | "complete", "data"}`; an
     `error` frame raises `MuxiError`."""
     bundle, version = _bundle(payload, bundle_path)
     kwargs = {"bundle": bundle, "formation_id": formation_id, "version": version}
-    return Target("formations", "deploy_stream", kwargs, frame=named_frame())
+    return Target("formations", "stream_deploy", kwargs, frame=named_frame())
 
 
 def _update_formation_stream(self: Any, formation_id: str, payload: Any = None, *, bundle_path: Any = None) -> Target:
-    """-> `m.formations.update_stream(...)`, each event as `{"event", "data"}`."""
+    """-> `m.formations.stream_update(...)`, each event as `{"event", "data"}`."""
     bundle, version = _bundle(payload, bundle_path)
     kwargs = {"formation_id": formation_id, "bundle": bundle, "version": version}
-    return Target("formations", "update_stream", kwargs, frame=named_frame())
+    return Target("formations", "stream_update", kwargs, frame=named_frame())
 
 
 def _lifecycle_stream(method: str) -> Any:
@@ -179,14 +179,14 @@ def _lifecycle_stream(method: str) -> Any:
     return spec
 
 
-_start_formation_stream = _lifecycle_stream("start_stream")
-_restart_formation_stream = _lifecycle_stream("restart_stream")
-_rollback_formation_stream = _lifecycle_stream("rollback_stream")
+_start_formation_stream = _lifecycle_stream("stream_start")
+_restart_formation_stream = _lifecycle_stream("stream_restart")
+_rollback_formation_stream = _lifecycle_stream("stream_rollback")
 
 
 def _stream_formation_logs(self: Any, formation_id: str) -> Target:
-    """-> `m.formations.follow_logs(formation_id=...)`: `{"event": "connected" | "log", "data"}` dicts."""
-    return Target("formations", "follow_logs", {"formation_id": formation_id}, frame=named_frame())
+    """-> `m.formations.stream_logs(formation_id=...)`: `{"event": "connected" | "log", "data"}` dicts."""
+    return Target("formations", "stream_logs", {"formation_id": formation_id}, frame=named_frame())
 
 
 _SPECS = {

@@ -1,7 +1,7 @@
 """Typed errors. Catch `MuxiError` for everything, or a subclass for one kind of failure."""
 
 from .jobs import JobFailedError, JobTimeoutError
-from .mapping import error_from_response, parse_retry_after
+from .mapping import error_from_response, operation_error, parse_retry_after
 from .muxierror import (
     APIStatusError,
     AuthenticationError,
@@ -9,6 +9,11 @@ from .muxierror import (
     ConfigurationError,
     ConflictError,
     ConnectionError,
+    FormationConflictError,
+    FormationNotFoundError,
+    FormationOperationError,
+    FormationServerError,
+    FormationValidationError,
     InvalidInputError,
     MuxiError,
     NotFoundError,
@@ -31,6 +36,11 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectionError",
+    "FormationConflictError",
+    "FormationNotFoundError",
+    "FormationOperationError",
+    "FormationServerError",
+    "FormationValidationError",
     "InvalidInputError",
     "JobFailedError",
     "JobTimeoutError",
@@ -47,5 +57,6 @@ __all__ = [
     "ValidationError",
     "WebhookVerificationError",
     "error_from_response",
+    "operation_error",
     "parse_retry_after",
 ]

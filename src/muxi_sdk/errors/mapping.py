@@ -15,6 +15,11 @@ from .muxierror import (
     AuthenticationError,
     AuthorizationError,
     ConflictError,
+    FormationConflictError,
+    FormationNotFoundError,
+    FormationOperationError,
+    FormationServerError,
+    FormationValidationError,
     MuxiError,
     NotFoundError,
     RateLimitError,
@@ -179,3 +184,43 @@ def error_from_response(response: httpx.Response, attempts: int = 1) -> MuxiErro
         details=details,
         attempts=attempts,
     )
+
+
+# ------------------------------------------------------------------ formation lifecycle streams (MUXI server)
+# The status each error type gets as a JSON answer (MUXI Server 0.20260423.0); anything else is a 500.
+_ERROR_STATUS = {
+    "NotFound": 404,
+    "AlreadyRunning": 409,
+    "AlreadyStopped": 409,
+    "FormationExists": 409,
+    "NoChange": 409,
+    "UpdateInProgress": 409,
+    "MissingHeader": 400,
+    "InvalidFormationID": 400,
+    "ExtractError": 400,
+    "ParseError": 400,
+    "SecretsError": 400,
+    "IDMismatch": 400,
+    "VersionMismatch": 400,
+    "NoPreviousVersion": 400,
+    "HealthCheckFailed": 400,
+    "PortAllocationError": 507,
+}
+# start/restart load the config of an existing formation: a config they cannot read is the server's fault.
+_SERVER_SIDE = {"start": {"ParseError": 500}, "restart": {"ParseError": 500}}
+_ERROR_CLASS: dict[int, type[FormationOperationError]] = {
+    404: FormationNotFoundError,
+    409: FormationConflictError,
+    400: FormationValidationError,
+}
+
+
+def operation_error(payload: Any, operation: str | None = None) -> FormationOperationError:
+    """The typed error of an `event: error` frame (`{"error": <type>, "message", "stage"}`)."""
+    fields = payload if isinstance(payload, dict) else {}
+    message = str(fields.get("message") or fields.get("error") or payload or "formation operation failed")
+    code = str(fields["error"]) if fields.get("error") else None
+    stage = str(fields["stage"]) if fields.get("stage") else None
+    status = _SERVER_SIDE.get(operation or "", {}).get(code or "") or _ERROR_STATUS.get(code or "", 500)
+    cls = _ERROR_CLASS.get(status, FormationServerError)
+    return cls(message, code=code, status_code=status, stage=stage, details=payload)

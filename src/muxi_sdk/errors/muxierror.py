@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import httpx
@@ -140,8 +141,9 @@ class UnsupportedError(ServerError):
     default_code = "METHOD_NOT_FOUND"
 
 
-class ConnectionError(MuxiError, httpx.TransportError):
-    """No usable HTTP response: refused, reset, DNS, TLS. Also an `httpx.TransportError`."""
+class ConnectionError(MuxiError, httpx.TransportError, builtins.ConnectionError):
+    """No usable HTTP response: refused, reset, DNS, TLS. Also an `httpx.TransportError` and the builtin
+    `ConnectionError` (so `except ConnectionError:` catches it whichever of the two names is in scope)."""
 
     default_code = "CONNECTION_ERROR"
 
@@ -150,8 +152,9 @@ class ConnectionError(MuxiError, httpx.TransportError):
         self._request = request
 
 
-class TimeoutError(ConnectionError, httpx.TimeoutException):
-    """A connect, read, write or pool timeout fired (see `timeout_ms`)."""
+class TimeoutError(ConnectionError, httpx.TimeoutException, builtins.TimeoutError):
+    """A connect, read, write or pool timeout fired (see `timeout_ms`). Also an `httpx.TimeoutException` and
+    the builtin `TimeoutError` (so a plain `except TimeoutError:` catches it)."""
 
     default_code = "TIMEOUT"
 
@@ -165,6 +168,40 @@ class StreamError(MuxiError):
         super().__init__(message, **kwargs)
         self.received_text = received_text
         self.events_received = events_received
+
+
+class FormationOperationError(StreamError):
+    """A deploy, update, start, restart or rollback stream reported failure (`event: error`).
+
+    `code` is the server's error type (e.g. `AlreadyRunning`, `HealthCheckFailed`), `stage` where it failed,
+    `details` the frame's data. `status_code` is the HTTP status the server gives the same failure when it
+    answers as JSON (the non-streaming call, or a header-level error): 404, 409, 400 or 500. The error raised
+    is also the matching `NotFoundError` / `ConflictError` / `ValidationError` / `ServerError`, so one
+    `except ConflictError:` handles "already running" from `start()` (JSON 409) and from `start_stream()`
+    (HTTP 200, then `event: error`) alike. For an update, the previous version keeps running.
+    """
+
+    default_code = "FORMATION_OPERATION_FAILED"
+
+    def __init__(self, message: str, *, stage: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.stage = stage
+
+
+class FormationNotFoundError(FormationOperationError, NotFoundError):
+    """`event: error` with `NotFound` (JSON: 404)."""
+
+
+class FormationConflictError(FormationOperationError, ConflictError):
+    """`event: error` with `AlreadyRunning`, `NoChange`, ... (JSON: 409)."""
+
+
+class FormationValidationError(FormationOperationError, ValidationError):
+    """`event: error` with `NoPreviousVersion`, `IDMismatch`, `VersionMismatch`, `ExtractError`, ... (JSON: 400)."""
+
+
+class FormationServerError(FormationOperationError, ServerError):
+    """`event: error` with `SpawnError`, `SwapError`, ... or a type this SDK does not know (JSON: 5xx)."""
 
 
 class StreamInterruptedError(ConnectionError):

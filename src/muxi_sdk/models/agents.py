@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, ListModel
 
 
 class Agent(BaseModel):
@@ -34,7 +34,7 @@ class Agent(BaseModel):
     a2a: dict[str, Any] | None = None
 
 
-class AgentList(BaseModel):
+class AgentList(ListModel[Agent]):
     """`GET /v1/agents`: every agent of the formation."""
 
     agents: list[Agent] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 
 
 class StoredArtifact(BaseModel):
@@ -31,7 +31,7 @@ class StoredArtifact(BaseModel):
     last_accessed_at: str | None = None
 
 
-class StoredArtifactList(BaseModel):
+class StoredArtifactList(ListModel[StoredArtifact]):
     """`GET /v1/artifacts`: the user's latest artifact versions, most recently used first; `total` counts
     them all (`count` is this answer's length)."""
 
@@ -40,7 +40,7 @@ class StoredArtifactList(BaseModel):
     total: int = 0
 
 
-class ArtifactVersions(BaseModel):
+class ArtifactVersions(ListModel[StoredArtifact]):
     """`GET /v1/artifacts/{artifact_id}/versions`: the version chain, newest first."""
 
     name: str | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, ListModel
 
 
 class CredentialCreate(InputModel):
@@ -33,7 +33,7 @@ class CredentialService(BaseModel):
     description: str | None = None
 
 
-class CredentialServiceList(BaseModel):
+class CredentialServiceList(ListModel[CredentialService]):
     services: list[CredentialService] = Field(default_factory=list)
     count: int = 0
 
@@ -50,7 +50,7 @@ class Credential(BaseModel):
     updated_at: str | None = None
 
 
-class CredentialList(BaseModel):
+class CredentialList(ListModel[Credential]):
     credentials: list[Credential] = Field(default_factory=list)
     count: int = 0
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Field
 
-from ..types.basemodel import BaseModel
+from .._utils.deprecation import renamed_attributes
+from ..types.basemodel import BaseModel, ListModel
 
 # -------------------------------------------------------------------------------------------- formations
 
@@ -39,7 +40,7 @@ class FormationSummary(BaseModel):
     version: FormationVersion | None = None
 
 
-class FormationList(BaseModel):
+class FormationList(ListModel[FormationSummary]):
     """`GET /rpc/formations`."""
 
     formations: list[FormationSummary] = Field(default_factory=list)
@@ -167,7 +168,7 @@ class FormationLogs(BaseModel):
 # `Accept: text/event-stream` on deploy, update, start, restart and rollback.
 
 
-class ProgressEvent(BaseModel):
+class LifecycleProgressEvent(BaseModel):
     """`event: progress`: a stage of the operation (`extracting`, `resolving_runtime`, `spawning`,
     `health_check`, ...). A stage may repeat: `resolving_runtime` once more with the `version` found,
     `health_check` once a second with `attempt` / `max_attempts`."""
@@ -214,7 +215,7 @@ class UnknownLifecycleEvent(BaseModel):
     data: Any = None
 
 
-LifecycleEvent = Union[ProgressEvent, CompleteEvent, UnknownLifecycleEvent]
+LifecycleEvent = Union[LifecycleProgressEvent, CompleteEvent, UnknownLifecycleEvent]
 """What a lifecycle stream yields. An `event: error` frame raises `FormationOperationError` instead."""
 
 
@@ -233,5 +234,16 @@ class LogLineEvent(BaseModel):
     formation_id: str | None = None
 
 
-LogEvent = Union[LogConnectedEvent, LogLineEvent, UnknownLifecycleEvent]
-"""What `follow_logs` yields."""
+FormationLogEvent = Union[LogConnectedEvent, LogLineEvent, UnknownLifecycleEvent]
+"""What `stream_logs` yields."""
+
+
+# Deprecated names (one release): they collided with `models.chat.ProgressEvent` and `models.system.LogEvent`,
+# so `from muxi_sdk.models import ProgressEvent` was the chat event and `isinstance` on a deploy event failed.
+_RENAMED = {"ProgressEvent": "LifecycleProgressEvent", "LogEvent": "FormationLogEvent"}
+
+if TYPE_CHECKING:
+    ProgressEvent = LifecycleProgressEvent
+    LogEvent = FormationLogEvent
+else:
+    __getattr__ = renamed_attributes(__name__, _RENAMED, globals())

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 
 
 class HistorySource(BaseModel):
@@ -30,7 +30,7 @@ class HistoryEntry(BaseModel):
     sources: list[HistorySource] | None = None
 
 
-class HistoryList(BaseModel):
+class HistoryList(ListModel[HistoryEntry]):
     """`GET /v1/history`: the newest entries first (empty when the formation keeps no log)."""
 
     entries: list[HistoryEntry] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 
 
 class McpServer(BaseModel):
@@ -27,7 +27,7 @@ class McpServer(BaseModel):
     schema_version: str | None = Field(default=None, alias="schema")
 
 
-class McpServerList(BaseModel):
+class McpServerList(ListModel[McpServer]):
     """`GET /v1/mcp/servers`."""
 
     servers: list[McpServer] = Field(default_factory=list)
@@ -66,7 +66,7 @@ class McpTool(BaseModel):
     parameters: dict[str, McpToolParameter] = Field(default_factory=dict)
 
 
-class McpToolList(BaseModel):
+class McpToolList(ListModel[McpTool]):
     """`GET /v1/mcp/tools`: a fixed catalogue of formation tools, not the tools of the MCP servers."""
 
     tools: list[McpTool] = Field(default_factory=list)

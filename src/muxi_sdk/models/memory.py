@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag, model_validator
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel, shape_tag
+from ..types.basemodel import BaseModel, InputModel, ListModel, shape_tag
 
 MemoryScope = Literal["user", "group", "formation"]
 
@@ -88,7 +88,7 @@ class Memory(BaseModel):
         return self.content if isinstance(self.content, str) else None
 
 
-class MemoryList(BaseModel):
+class MemoryList(ListModel[Memory]):
     """`GET /v1/memories`: the user's memories (plus the shared-scope ones they can read)."""
 
     memories: list[Memory] = Field(default_factory=list)

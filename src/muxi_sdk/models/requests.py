@@ -6,7 +6,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 
 # Open enum: a status this SDK version does not know arrives as a plain string.
 RequestStatusName = Union[
@@ -36,7 +36,7 @@ class RequestStatus(BaseModel):
         return self.status in TERMINAL_STATUSES
 
 
-class RequestList(BaseModel):
+class RequestList(ListModel[RequestStatus]):
     """`m.requests.list()`: every request the formation still tracks (finished ones for ~5 minutes)."""
 
     requests: list[RequestStatus] = Field(default_factory=list)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, ListModel
 
 JobType = Literal["recurring", "one_time"]
 
@@ -96,7 +96,7 @@ class ScheduledJob(BaseModel):
         return self.cron_expression if self.is_recurring else self.scheduled_for
 
 
-class ScheduledJobList(BaseModel):
+class ScheduledJobList(ListModel[ScheduledJob]):
     """`GET /v1/scheduler/jobs`: the jobs visible to the caller (a user's own, or all with the admin key)."""
 
     jobs: list[ScheduledJob] = Field(default_factory=list)

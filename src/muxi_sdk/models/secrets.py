@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, ListModel
 
 
-class SecretList(BaseModel):
+class SecretList(ListModel[str]):
     """`GET /v1/secrets`: every secret name with its masked value (e.g. `"sk-12••••••cdef"`, `"••••••••"`)."""
 
     secrets: dict[str, str] = Field(default_factory=dict)

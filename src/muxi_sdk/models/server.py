@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 
 
 class ServerHealth(BaseModel):
@@ -53,7 +53,7 @@ class ServerStatus(BaseModel):
     runtime: RuntimeInfo = Field(default_factory=RuntimeInfo)
 
 
-class ServerLogs(BaseModel):
+class ServerLogs(ListModel[str]):
     """`GET /rpc/server/logs`: the server's audit log lines (served as `text/plain`; empty when the server
     writes no audit file, as MUXI Server 0.20260423.0 does)."""
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, ListModel
 
 
 class SessionSummary(BaseModel):
@@ -20,7 +20,7 @@ class SessionSummary(BaseModel):
     active: bool | None = None
 
 
-class SessionList(BaseModel):
+class SessionList(ListModel[SessionSummary]):
     """The data of `GET /v1/sessions` (the SDK hands it out as a `Page` of `SessionSummary`)."""
 
     sessions: list[SessionSummary] = Field(default_factory=list)
@@ -79,7 +79,7 @@ class SessionMessage(BaseModel):
         return message
 
 
-class SessionMessageList(BaseModel):
+class SessionMessageList(ListModel[SessionMessage]):
     """The data of `GET /v1/sessions/{id}/messages` (the SDK hands it out as a `Page` of `SessionMessage`)."""
 
     session_id: str | None = None

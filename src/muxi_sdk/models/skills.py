@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 
 
 class SkillSummary(BaseModel):
@@ -21,13 +21,13 @@ class SkillSummary(BaseModel):
     has_execution_context: bool | None = None
 
 
-class SkillList(BaseModel):
+class SkillList(ListModel[SkillSummary]):
     """`GET /v1/skills`: every loaded skill (empty when the formation has none)."""
 
     skills: list[SkillSummary] = Field(default_factory=list)
 
 
-class AgentSkillList(BaseModel):
+class AgentSkillList(ListModel[SkillSummary]):
     """`GET /v1/agents/{agent_id}/skills`: the skills one agent can use (public and its private ones)."""
 
     skills: list[SkillSummary] = Field(default_factory=list)

@@ -6,7 +6,7 @@ from typing import Any, Literal, Union
 
 from pydantic import Field
 
-from ..types.basemodel import BaseModel
+from ..types.basemodel import BaseModel, ListModel
 from .agents import Agent
 from .chat import UnknownEvent
 
@@ -268,7 +268,7 @@ class SopSummary(BaseModel):
     agents_used: list[str] | None = None
 
 
-class SopList(BaseModel):
+class SopList(ListModel[SopSummary]):
     """`GET /v1/sops`: the formation's standard operating procedures."""
 
     sops: list[SopSummary] = Field(default_factory=list)
@@ -302,7 +302,7 @@ class AuditEntry(BaseModel):
     data: dict[str, Any] | None = None
 
 
-class AuditLog(BaseModel):
+class AuditLog(ListModel[AuditEntry]):
     """`GET /v1/audit`: the most recent entries first."""
 
     entries: list[AuditEntry] = Field(default_factory=list)

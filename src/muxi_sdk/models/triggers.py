@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, ListModel
 
 # ------------------------------------------------------------------------------------------ request
 
@@ -33,7 +33,7 @@ class TriggerRequestTypedDict(TypedDict):
 # ------------------------------------------------------------------------------------------ responses
 
 
-class TriggerList(BaseModel):
+class TriggerList(ListModel[str]):
     """`GET /v1/triggers`: the names of the formation's triggers (`triggers/*.md`), sorted."""
 
     formation_id: str | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field
 from typing_extensions import NotRequired, TypedDict
 
-from ..types.basemodel import BaseModel, InputModel
+from ..types.basemodel import BaseModel, InputModel, ListModel
 
 # ------------------------------------------------------------------------------------------ requests
 
@@ -64,7 +64,7 @@ class Identifier(BaseModel):
     created_at: str | None = None
 
 
-class UserIdentifiers(BaseModel):
+class UserIdentifiers(ListModel[Identifier]):
     """A MUXI user (`muxi_user_id`, e.g. `usr_...`) and identifiers: all of them (`list_identifiers`) or
     those just associated (`associate` / `link`)."""
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import uvicorn
 
+from ..sdk import Muxi
 from .app import create_app
 from .engine import ScriptedReply
 from .faults import Faults
@@ -96,10 +97,8 @@ class FakeMuxi:
             "secret_key": s.secret_key,
         }
 
-    def client(self, **overrides: Any) -> Any:
+    def client(self, **overrides: Any) -> Muxi:
         """A `Muxi` pointed at this server with all its keys (override any argument)."""
-        from ..sdk import Muxi
-
         return Muxi(**{**self.client_kwargs(), **overrides})
 
     # -------------------------------------------------------------- lifetime

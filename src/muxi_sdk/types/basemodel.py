@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import typing
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import pydantic
 
@@ -49,6 +50,58 @@ class BaseModel(pydantic.BaseModel):
     def additional_properties(self) -> dict[str, Any]:
         """Fields the server sent that this model does not declare."""
         return dict(self.__pydantic_extra__ or {})
+
+
+T = TypeVar("T")
+
+
+if TYPE_CHECKING:
+
+    class ListModel(BaseModel, Generic[T]):
+        """A list result: `for item in result`, `len(result)`, and its other fields as before."""
+
+        items_field: ClassVar[str]
+
+        def __iter__(self) -> Iterator[T]: ...  # type: ignore[override]
+        def __len__(self) -> int: ...
+else:
+
+    class ListModel(BaseModel):
+        """A list result: `for item in result`, `len(result)`, and its other fields (`count`, ...) as before.
+
+        The items are the model's one list (or dict: its keys) field, found when the class is made; a model with
+        several sets `items_field`. A list result stays truthy when empty, like every other model.
+        """
+
+        items_field: ClassVar[str] = ""
+
+        @classmethod
+        def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+            super().__pydantic_init_subclass__(**kwargs)
+            if cls.__dict__.get("items_field"):
+                return
+            found = [
+                name
+                for name, info in cls.model_fields.items()
+                if (typing.get_origin(info.annotation) or info.annotation) in (list, dict)
+            ]
+            if len(found) != 1:
+                raise TypeError(f"{cls.__name__} has {len(found)} list fields: name its items with items_field")
+            cls.items_field = found[0]
+
+        def __iter__(self) -> Iterator[Any]:  # type: ignore[override]  # items, not pydantic's field tuples
+            return iter(getattr(self, self.items_field))
+
+        def __len__(self) -> int:
+            return len(getattr(self, self.items_field))
+
+        def __bool__(self) -> bool:
+            return True
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            # `ListModel[Agent]` types the items for type checkers only: a pydantic generic model would cost
+            # ~2 ms per list model at import, and the item type is already in the list field's annotation.
+            return cls
 
 
 class InputModel(pydantic.BaseModel):

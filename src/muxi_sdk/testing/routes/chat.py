@@ -40,7 +40,7 @@ def _compact(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
-def _record_turn(state: FakeState, session_id: str, user: str, request_id: str, message: str, reply: str) -> None:
+def record_turn(state: FakeState, session_id: str, user: str, request_id: str, message: str, reply: str) -> None:
     now = time.time()
     sessions = state.table("sessions")
     with state.lock:
@@ -150,7 +150,7 @@ async def _frames(
     yield 'event: done\ndata: {"finished":true}\n\n'
 
 
-def _async_payload(state: FakeState, rid: str, user: str, reply: ScriptedReply, webhook_url: str) -> dict[str, Any]:
+def async_payload(state: FakeState, rid: str, user: str, reply: ScriptedReply, webhook_url: str) -> dict[str, Any]:
     failed = reply.error is not None
     return {
         "id": rid,
@@ -199,10 +199,10 @@ def routes(state: FakeState) -> list[BaseRoute]:
                     "estimated_seconds": 1,
                     "webhook_url": webhook_url,
                 }
-                payload = _async_payload(state, rid, user, reply, webhook_url)
+                payload = async_payload(state, rid, user, reply, webhook_url)
 
                 def finish() -> None:
-                    _record_turn(state, sid, user, rid, message, reply.text)
+                    record_turn(state, sid, user, rid, message, reply.text)
                     state.table("async_results", list).append(payload)
                     deliver = state.tables.get("webhook_deliverer")
                     if deliver is not None:
@@ -223,7 +223,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 sid = body.get("session_id") or nanoid("sess_")
                 reply = state.engine.reply(message)
                 if reply.error is None:
-                    _record_turn(state, sid, user, rid, message, reply.text)
+                    record_turn(state, sid, user, rid, message, reply.text)
                 return StreamingResponse(
                     _frames(state, reply, message, rid, user, sid),
                     media_type="text/event-stream; charset=utf-8",
@@ -240,7 +240,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 raise APIError(500, reply.error)
             rid = body.get("request_id")
             sid = body.get("session_id") or nanoid("sess_")
-            _record_turn(state, sid, user, rid or nanoid("req_"), message, reply.text)
+            record_turn(state, sid, user, rid or nanoid("req_"), message, reply.text)
             msg: dict[str, Any] = {
                 "role": "assistant",
                 "content": reply.text,

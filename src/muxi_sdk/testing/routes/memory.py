@@ -22,8 +22,8 @@ from starlette.routing import BaseRoute, Route
 from ..auth import require, user_id
 from ..envelope import APIError, nanoid, ok, validation_error
 from ..state import FakeState
-from . import _jobs
 from ._common import USER_REQUIRED_CLIENT, dual_user, now_iso, query_int, require_user
+from ._jobs import processing, start, status_answer
 from .chat import read_json
 
 NO_PERSISTENT = "Persistent memory not configured"
@@ -98,7 +98,7 @@ def _start_ingestion(
         for index, body, record in accepted
     ]
     result = {"items": items, "counts": {"stored": len(items), "filtered": 0, "failed": 0}, "usage": None}
-    _jobs.start(state, "ingestion_jobs", processing_id, user, result)
+    start(state, "ingestion_jobs", processing_id, user, result)
 
 
 def routes(state: FakeState) -> list[BaseRoute]:
@@ -287,10 +287,10 @@ def routes(state: FakeState) -> list[BaseRoute]:
         if kind == "client" and not user:
             raise APIError(400, USER_REQUIRED_CLIENT)
         processing_id = request.path_params["processing_id"]
-        job = _jobs.processing(state, "ingestion_jobs", processing_id)
+        job = processing(state, "ingestion_jobs", processing_id)
         if user and job["user_id"] != user:
             raise APIError(403, "Ingestion job does not belong to this user", "FORBIDDEN")
-        return ok("memory_ingestion", "memory.ingestion.status", _jobs.status_answer(processing_id, job))
+        return ok("memory_ingestion", "memory.ingestion.status", status_answer(processing_id, job))
 
     async def provenance(request: Request) -> Response:
         require(request, state, "dual")

@@ -22,8 +22,8 @@ from starlette.routing import BaseRoute, Route
 from ..auth import require
 from ..envelope import APIError, nanoid, ok, validation_error
 from ..state import FakeState
-from . import _jobs
 from ._common import now_iso
+from ._jobs import processing, read, start, status_answer
 from .chat import read_json
 from .memory import settings as memory_settings
 
@@ -71,7 +71,7 @@ def _backfill_report() -> dict[str, Any]:
 
 
 def _job_answer(state: FakeState, job_id: str, kind: str) -> dict[str, Any]:
-    job = _jobs.read(state, "memory_jobs", job_id)
+    job = read(state, "memory_jobs", job_id)
     if job is None:
         raise APIError(404, f"Unknown or expired {kind} job '{job_id}'", "NOT_FOUND")
     data: dict[str, Any] = {"job_id": job_id, "status": job["status"]}
@@ -148,7 +148,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         result["projections"] = {projection: report[projection]} if projection else report
         if background and not dry_run:
             job_id = nanoid("rebuild_")
-            _jobs.start(state, "memory_jobs", job_id, user, result)
+            start(state, "memory_jobs", job_id, user, result)
             data = {"user_id": user, "job_id": job_id, "status": "processing"}
             data["status_url"] = f"/memory/rebuild/{job_id}"
             return ok("memory", "memory.retrieved", data, status=202)
@@ -182,7 +182,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
             data["rebuild_required"] = sorted(PROJECTIONS)
         elif background and not inline:
             job_id = nanoid("forget_")
-            _jobs.start(state, "memory_jobs", job_id, user, {"projections": _projections(state, user)})
+            start(state, "memory_jobs", job_id, user, {"projections": _projections(state, user)})
             data.update({"job_id": job_id, "status": "processing", "status_url": f"/memory/forget/{job_id}"})
             return ok("memory", "memory.deleted", data, status=202)
         else:
@@ -324,7 +324,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
         processing_id = None
         if accepted:
             processing_id = nanoid("dst_")
-            _jobs.start(state, "distilled_jobs", processing_id, f"distillery:{distillery_id}", {"events": accepted})
+            start(state, "distilled_jobs", processing_id, f"distillery:{distillery_id}", {"events": accepted})
         outcome: dict[str, Any] = {
             "batch_id": batch_id.strip(),
             "accepted": accepted,
@@ -341,11 +341,11 @@ def routes(state: FakeState) -> list[BaseRoute]:
         kind = require(request, state, "dual")
         distillery_on()
         processing_id = request.path_params["processing_id"]
-        job = _jobs.processing(state, "distilled_jobs", processing_id)
+        job = processing(state, "distilled_jobs", processing_id)
         caller = (request.headers.get("x-distillery-id") or "").strip()
         if kind != "admin" and job["user_id"] != f"distillery:{caller}":
             raise APIError(403, "Processing job does not belong to this distillery", "FORBIDDEN")
-        return ok("memory_distillation", "memory.distilled.status", _jobs.status_answer(processing_id, job))
+        return ok("memory_distillation", "memory.distilled.status", status_answer(processing_id, job))
 
     return [
         Route("/memory/rebuild", rebuild, methods=["POST"]),

@@ -21,7 +21,7 @@ from ..auth import require, user_id
 from ..envelope import APIError, envelope, nanoid, ok, validation_error
 from ..idempotency import idempotent
 from ..state import FakeState
-from .chat import _async_payload, _record_turn, read_json
+from .chat import async_payload, read_json, record_turn
 
 GITHUB_ISSUE = (
     "New GitHub issue #${{ data.issue.number }} in ${{ data.repository }}: ${{ data.issue.title }}\n"
@@ -133,12 +133,12 @@ def routes(state: FakeState) -> list[BaseRoute]:
 
                 def finish() -> None:
                     if reply.error is None:
-                        _record_turn(state, sid, user, rid, message, reply.text)
+                        record_turn(state, sid, user, rid, message, reply.text)
                         requests[rid]["trigger"] = name
                     else:
                         requests[rid].update(status="failed", completed_at=time.time(), error=reply.error)
                     if webhook_url:
-                        payload = _async_payload(state, rid, user, reply, webhook_url)
+                        payload = async_payload(state, rid, user, reply, webhook_url)
                         state.table("async_results", list).append(payload)
                         deliver = state.tables.get("webhook_deliverer")
                         if deliver is not None:
@@ -150,7 +150,7 @@ def routes(state: FakeState) -> list[BaseRoute]:
                 return JSONResponse(accepted, background=BackgroundTask(finish))
             if reply.error is not None:
                 raise APIError(500, f"Trigger execution failed: {reply.error}")
-            _record_turn(state, sid, user, rid, message, reply.text)
+            record_turn(state, sid, user, rid, message, reply.text)
             data_out = {"status": "completed", "content": reply.text}
             return JSONResponse(envelope("request", "request.completed", data_out, request_id=rid, idempotency_key=key))
 
