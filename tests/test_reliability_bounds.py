@@ -514,6 +514,8 @@ def _operations() -> list[Any]:
     import pkgutil
 
     import muxi_sdk
+
+    # internal: every resource module's Operation table, to compare each one's resend rule with the docs
     from muxi_sdk._core.operation import Operation
 
     found: dict[str, Any] = {}
