@@ -49,6 +49,11 @@ def attempt_deadline(request: httpx.Request, started: float, budget_ends: float 
     return deadline
 
 
+def cut_by_budget(exc: Exception, deadline: float | None, budget_ends: float | None) -> bool:
+    """Did this attempt time out at the end of the retry budget (rather than at its own `timeout_ms`)?"""
+    return isinstance(exc, httpx.TimeoutException) and budget_ends is not None and deadline == budget_ends
+
+
 def past_deadline(request: httpx.Request) -> httpx.ReadTimeout:
     """The error of an attempt that ran out of time (a timeout: retried like any other, then TimeoutError)."""
     return httpx.ReadTimeout(

@@ -36,7 +36,7 @@ from .auth import (
     USER_ID_HEADER,
     auth_headers,
 )
-from .deadline import attempt_deadline
+from .deadline import attempt_deadline, cut_by_budget
 from .httpclient import closed_loop_error
 from .limits import STREAM_LIMITS_KEY, StreamLimits, aread_body, read_body
 from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
@@ -323,6 +323,7 @@ class BaseSDK:
         if opts.max_response_bytes is not UNSET:
             max_bytes = opts.max_response_bytes  # type: ignore[assignment]
         resend = op.resend
+        last_failure: httpx.Response | Exception | None = None  # how the previous attempt ended (when retrying)
         log = cfg.debug_logger
         debug = type(log) is not NoOpLogger  # no redacting and formatting for a logger that drops it all
         hooks = cfg.hooks
@@ -354,9 +355,10 @@ class BaseSDK:
             started = time.monotonic()
             # Streams are bounded by their read timeout and idle limit; any other attempt by its deadline,
             # and a retry also by the end of the retry budget.
-            deadline = None
+            deadline = budget_ends = None
             if not op.stream:
-                deadline = attempt_deadline(request, started, state.ends_at if state and attempt > 1 else None)
+                budget_ends = state.ends_at if state and attempt > 1 else None
+                deadline = attempt_deadline(request, started, budget_ends)
             if state:
                 state.attempts += 1
             outcome = yield Send(request)
@@ -381,9 +383,15 @@ class BaseSDK:
                         wait = state.delay(None, now, 2 * (now - started))
                         if wait is not None:
                             log.debug("retrying %s in %.2fs after %s", op.operation_id, wait, type(exc).__name__)
+                            last_failure = exc
                             yield Sleep(wait)
                             continue
-                    raise _transport_error(exc, request, state.attempts if state else 1) from exc
+                    attempts = state.attempts if state else 1
+                    if last_failure is not None and cut_by_budget(exc, deadline, budget_ends):
+                        # The retry budget, not the server, ended this attempt: the call's error is what the
+                        # server did last (its status, or the previous failure), with the cut attempt as cause.
+                        raise _failure_error(last_failure, request, attempts) from exc
+                    raise _transport_error(exc, request, attempts) from exc
             response = outcome
             try:
                 check_same_origin(request, response)
@@ -399,6 +407,7 @@ class BaseSDK:
                     wait = state.delay(errors.parse_retry_after(response.headers), now, 2 * (now - started))
                     if wait is not None:
                         log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)
+                        last_failure = response
                         yield Sleep(wait)
                         continue
                 error: Exception = errors.error_from_response(response, state.attempts if state else 1)
@@ -446,6 +455,16 @@ def _owned(stream: Any, owner: BaseSDK) -> Any:
     if getattr(stream, "_client_ref", False) is None:
         stream._client_ref = owner
     return stream
+
+
+def _failure_error(failure: httpx.Response | Exception, request: httpx.Request, attempts: int) -> Exception:
+    """The error of an attempt that ended with `failure`: an error answer, or a transport error."""
+    if isinstance(failure, httpx.Response):
+        return errors.error_from_response(failure, attempts)
+    error = _transport_error(failure, request, attempts)
+    if isinstance(error, errors.MuxiError):
+        error.attempts = attempts
+    return error
 
 
 def _transport_error(exc: Exception, request: httpx.Request, attempts: int) -> Exception:
