@@ -484,3 +484,28 @@ def test_timeout_exhausting_retries_is_a_timeout_error() -> None:
         m.system.health(retries=fast(max_retries=2))
     assert info.value.attempts == 3
     assert isinstance(info.value, httpx.TimeoutException)
+
+
+# ------------------------------------------------------------------ a feature that is not configured
+
+
+def test_a_not_configured_503_is_not_retried(muxi_fake: FakeMuxi) -> None:
+    """The runtime's 503 for a feature the formation lacks is permanent: one request, not five."""
+    with muxi_fake.client() as m, pytest.raises(ServerError) as info:
+        m.memory.lint(user_id="u1")  # the fake, like the runtime, has no memory.lint block by default
+    assert info.value.status_code == 503 and "not configured" in info.value.message
+    assert len(muxi_fake.state.requests) == 1
+
+
+async def test_a_not_configured_503_is_not_retried_async(muxi_fake: FakeMuxi) -> None:
+    async with muxi_fake.client() as m:
+        with pytest.raises(ServerError):
+            await m.memory.lint_async(user_id="u1")
+    assert len(muxi_fake.state.requests) == 1
+
+
+def test_an_overload_503_is_still_retried(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.faults.fail_next(2, 503)
+    with muxi_fake.client(retry_config=fast()) as m:
+        m.sessions.list(user_id="u1")
+    assert len(muxi_fake.state.requests) == 3

@@ -402,7 +402,7 @@ class BaseSDK:
             if debug:
                 log.debug("%s %s -> %d in %.1f ms", request.method, redact_url(str(request.url)), status, elapsed_ms)
             if status >= 300 or status < 200:  # 3xx too: never followed (keys stay at the origin), never success
-                if state and state.status_retryable(status, resend):
+                if state and state.status_retryable(status, resend) and not errors.feature_unavailable(response):
                     now = time.monotonic()
                     wait = state.delay(errors.parse_retry_after(response.headers), now, 2 * (now - started))
                     if wait is not None:

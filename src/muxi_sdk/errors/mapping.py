@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import json
 import math
+import re
 import time
 from typing import Any
 
@@ -130,6 +131,30 @@ def error_fields(body: Any, status: int, reason: str) -> tuple[str | None, str, 
     code = body.get("code")
     code_str = err if isinstance(err, str) and isinstance(code, int) else (code if isinstance(code, str) else None)
     return code_str, str(message or reason or f"HTTP {status}"), body, request_id
+
+
+# The runtime's 503 for a feature the formation does not declare ("Persistent memory not configured",
+# "Memory event substrate is not available", "Tuning is not active for this formation", "No agents are
+# available on this formation"): waiting cannot change the formation's configuration, so such an answer is
+# not retried. An overload 503 (a proxy's, or one with Retry-After) still is.
+_UNCONFIGURED = re.compile(
+    r"\bnot (?:configured|available|enabled|active)\b|^no \w+ (?:is|are) available\b", re.IGNORECASE
+)
+
+
+def feature_unavailable(response: httpx.Response) -> bool:
+    """A formation's 503 that says a feature is not configured (permanent), not an overload (transient)."""
+    if response.status_code != 503 or "retry-after" in response.headers:
+        return False
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return False
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict) or err.get("code") != "SERVICE_UNAVAILABLE":
+        return False
+    message = err.get("message")
+    return isinstance(message, str) and _UNCONFIGURED.search(message) is not None
 
 
 def redirect_error(response: httpx.Response, attempts: int = 1, *, followed: bool = False) -> RedirectError:
