@@ -14,8 +14,10 @@ Two strategies, chosen by the spec:
   the window shifts and items seen already are dropped again by their `key`. The window cannot grow past
   `max_limit` (what the server accepts): iteration stops there.
 
-The page ends the iteration when the server returns fewer items than asked, when `has_more` says so, or
-when the next page would be empty (`next()` then returns None).
+The page ends the iteration when the server returns fewer items than asked, when `has_more` says so, when
+the next page would be empty (`next()` then returns None), or when a page brings no item that earlier pages
+had not returned (by `key`, else by content): a server that ignores `offset` and answers the same page
+again and again cannot make `for item in m.memory.list()` loop forever.
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any] 
         asked = min(asked, spec.max_limit)
     fresh = found[cursor.skip :]
     seen = cursor.seen
+    repeated = False
     if spec.key is not None:
         seen = set(seen)
         kept = []
@@ -170,7 +173,14 @@ def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any] 
             if k is not None:
                 seen.add(k)
             kept.append(raw)
+        # Offset paging only: a growing window may legitimately show only old items when new ones arrive at
+        # the start, and it cannot loop (it ends at `max_limit`).
+        repeated = spec.offset_param is not None and bool(fresh) and not kept
         fresh = kept
+    elif spec.offset_param is not None and fresh:  # no identity: a page seen before has the same content
+        prints = {_fingerprint(raw) for raw in fresh}
+        repeated = prints <= seen
+        seen = seen | prints
     try:
         items = type_adapter(list.__class_getitem__(spec.item)).validate_python(fresh)
     except Exception as exc:  # pydantic.ValidationError
@@ -187,7 +197,13 @@ def _make_page(cursor: _Cursor, result: _PageData, is_async: bool) -> Page[Any] 
     next_position = cursor.position + len(found) if offset_based else max(len(found), cursor.position)
     cls = AsyncPage if is_async else Page
     following = dataclasses.replace(cursor, position=next_position, seen=seen)
-    return cls(items, data, meta, more and len(found) > cursor.skip, following)
+    return cls(items, data, meta, more and len(found) > cursor.skip and not repeated, following)
+
+
+def _fingerprint(raw: Any) -> int:
+    import json
+
+    return hash(json.dumps(raw, sort_keys=True, default=str))
 
 
 class _PageBase(Generic[T]):

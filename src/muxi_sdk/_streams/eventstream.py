@@ -18,6 +18,7 @@ import httpx
 from httpx_sse import ServerSentEvent
 from typing_extensions import Self
 
+from .._core.limits import StreamGuard
 from ..errors import MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
 from .sse import aiter_sse, iter_sse
@@ -94,7 +95,21 @@ class StreamBase(Generic[T]):
                 raw_response=self.response,
             )
 
+    def _sse(self) -> Iterator[ServerSentEvent]:
+        """The current response's events, each under the call's size and idle limits (`StreamGuard`)."""
+        guard = StreamGuard(self.response)
+        return guard.events(iter_sse(guard.chunks()))
+
+    def _asse(self) -> AsyncIterator[ServerSentEvent]:
+        guard = StreamGuard(self.response)
+        return guard.aevents(aiter_sse(guard.achunks()))
+
     def _interrupted(self, exc: Exception) -> MuxiError:
+        if isinstance(exc, MuxiError):  # the idle limit: its own message
+            if self.events_received:
+                exc.message += f" ({self._progress()})"
+                exc.args = (exc.message,)
+            return exc
         if isinstance(exc, httpx.TimeoutException):
             return TimeoutError(f"stream timed out after {self._progress()}: {type(exc).__name__}")
         return StreamInterruptedError(
@@ -117,7 +132,7 @@ class EventStream(StreamBase[T]):
     def _events(self) -> Generator[T, None, None]:
         try:
             self._check_content_type()
-            for sse in iter_sse(self.response.iter_bytes()):
+            for sse in self._sse():
                 event = self._handle(sse)
                 if event is not None:
                     yield event
@@ -163,7 +178,7 @@ class EventStreamAsync(StreamBase[T]):
     async def _events(self) -> AsyncIterator[T]:
         try:
             self._check_content_type()
-            async for sse in aiter_sse(self.response.aiter_bytes()):
+            async for sse in self._asse():
                 event = self._handle(sse)
                 if event is not None:
                     yield event
