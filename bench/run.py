@@ -1,8 +1,9 @@
 """Side-by-side benchmarks: muxi-sdk against raw httpx, the official `muxi` SDK and other generated SDKs.
 
     pip install -r bench/requirements.txt
-    python bench/run.py --quick          # a few minutes: small counts, fewer runs
-    python bench/run.py                  # the full run; writes docs/benchmarks/results.md and results.png
+    python bench/run.py --quick          # a few minutes: small counts, fewer runs; writes bench/results/
+    python bench/run.py                  # the full run; writes bench/results/ too (not committed)
+    python bench/run.py --update-docs    # a full run that rewrites the committed docs/benchmarks/results.*
 
 How it stays honest:
 - every implementation runs in its own process (a fresh interpreter per implementation and run), with the
@@ -566,14 +567,36 @@ def per_run_ratios(a: list[dict[str, Any]], b: list[dict[str, Any]], key: str, m
     ]
 
 
-def main() -> None:
+SCRATCH = ROOT / "bench" / "results"
+COMMITTED = ROOT / "docs" / "benchmarks"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts and 2 runs")
     parser.add_argument("--runs", type=int, default=None, help="runs per implementation (default 3; quick 2)")
     parser.add_argument("--only", nargs="*", default=None, help="calls peers streams memory fanout ttfr")
-    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks"))
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--out", help=f"directory for results.md / .png / .json (default {SCRATCH.relative_to(ROOT)})")
+    where.add_argument(
+        "--update-docs", action="store_true", help=f"a full run that rewrites {COMMITTED.relative_to(ROOT)}/results.*"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.update_docs and args.quick:
+        parser.error("--update-docs takes a full run: the committed results are never quick ones")
+    return args
+
+
+def output_dir(args: argparse.Namespace) -> Path:
+    """Where a run writes: the committed results only when asked for explicitly."""
+    if args.update_docs:
+        return COMMITTED
+    return Path(args.out) if args.out else SCRATCH
+
+
+def main() -> None:
+    args = parse_args()
     if args.worker:
         run_worker(json.loads(args.worker))
         return
@@ -606,7 +629,7 @@ def main() -> None:
         server.terminate()
         server.wait(5)
     data["minutes"] = (time.time() - started) / 60
-    out = Path(args.out)
+    out = output_dir(args)
     out.mkdir(parents=True, exist_ok=True)
     previous = out / "results.json"
     if args.only and previous.exists():  # a partial re-run replaces its parts of the last full run
@@ -614,6 +637,7 @@ def main() -> None:
         data = {**kept, **data, "minutes": kept.get("minutes", 0), "rerun": sorted(parts)}
     (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
     print(report(data, out))
+    print(f"wrote {out / 'results.md'}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------------------------- report

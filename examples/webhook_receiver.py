@@ -105,7 +105,8 @@ def demo() -> None:
 
     from muxi_sdk.testing import FakeMuxi
 
-    with FakeMuxi() as fake:
+    # async_chat=True: the documented `mode: "async"` (runtime 1.20260928 answers it with 501)
+    with FakeMuxi(async_chat=True) as fake:
         receiver = create_app(fake.state.admin_key)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))

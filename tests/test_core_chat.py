@@ -281,6 +281,7 @@ def test_audio_rejects_chat_only_options(muxi_fake: FakeMuxi) -> None:
 
 
 def test_submit_is_accepted_with_202(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.async_chat = True  # opt in: the runtime's 501 is the fake's default
     with muxi_fake.client(user_id="u1") as m:
         job = m.chat.submit(message="do it later", webhook_url="https://example.com/hook", request_id="req_bg")
     accepted = job.accepted
@@ -294,6 +295,7 @@ def test_submit_is_accepted_with_202(muxi_fake: FakeMuxi) -> None:
 
 
 async def test_submit_is_accepted_with_202_async(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.async_chat = True
     async with muxi_fake.client(user_id="u1") as m:
         accepted = (await m.chat.submit_async(message="later", webhook_url="http://localhost:9/hook")).accepted
     assert accepted.request_id and accepted.request_id.startswith("req_")
@@ -301,7 +303,7 @@ async def test_submit_is_accepted_with_202_async(muxi_fake: FakeMuxi) -> None:
 
 
 def test_submit_on_a_runtime_without_async_is_unsupported(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.state.async_chat = False
+    """The fake's default, like runtime 1.20260928."""
     with muxi_fake.client(user_id="u1") as m, pytest.raises(UnsupportedError) as info:
         m.chat.submit(message="later", webhook_url="https://example.com/hook")
     assert info.value.status_code == 501
@@ -309,7 +311,6 @@ def test_submit_on_a_runtime_without_async_is_unsupported(muxi_fake: FakeMuxi) -
 
 
 async def test_submit_on_a_runtime_without_async_is_unsupported_async(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.state.async_chat = False
     async with muxi_fake.client(user_id="u1") as m:
         with pytest.raises(UnsupportedError):
             await m.chat.submit_async(message="later", webhook_url="https://example.com/hook")

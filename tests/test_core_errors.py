@@ -144,7 +144,6 @@ async def test_500_from_the_reply_engine_is_a_server_error_async(muxi_fake: Fake
 
 
 def test_501_async_chat_unsupported(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.state.async_chat = False
     with muxi_fake.client(user_id="u1") as m, pytest.raises(UnsupportedError) as info:
         m.chat.submit(message="later", webhook_url="https://example.com/hook")
     err = info.value
@@ -156,7 +155,6 @@ def test_501_async_chat_unsupported(muxi_fake: FakeMuxi) -> None:
 
 
 async def test_501_async_chat_unsupported_async(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.state.async_chat = False
     async with muxi_fake.client(user_id="u1") as m:
         with pytest.raises(UnsupportedError):
             await m.chat.submit_async(message="later", webhook_url="https://example.com/hook")

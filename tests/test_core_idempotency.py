@@ -7,6 +7,7 @@ import re
 import pytest
 
 from _helpers import fast
+from muxi_sdk.errors import ServerError
 from muxi_sdk.testing import FakeMuxi, ScriptedReply
 from muxi_sdk.testing.idempotency import executions_for
 
@@ -82,7 +83,8 @@ async def test_caller_supplied_key_is_used_and_replayed_async(muxi_fake: FakeMux
 
 
 def test_caller_supplied_key_is_kept_across_retries(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.faults.fail_next(2, 502)
+    muxi_fake.faults.fail_next(1, 503)
+    muxi_fake.faults.fail_next(1, 429)
     with muxi_fake.client(user_id="u1") as m:
         m.chat.send(message="hi", idempotency_key="mine", retries=fast())
     assert sent_keys(muxi_fake) == ["mine", "mine", "mine"]
@@ -114,14 +116,15 @@ async def test_timed_out_attempt_is_replayed_not_run_again_async(muxi_fake: Fake
     assert executions_for(muxi_fake.state, keys[0] or "") == 1
 
 
-def test_failed_attempt_runs_again_with_the_same_key(muxi_fake: FakeMuxi) -> None:
+def test_chat_that_failed_with_a_500_is_not_resent(muxi_fake: FakeMuxi) -> None:
+    # New rule: MUXI stores only 2xx answers for replay, so a resend after a 500 would run the turn (and its
+    # tools) again, idempotency key or not. The chat is not resent; the caller decides.
     muxi_fake.script(ScriptedReply(error="transient model failure"))
-    with muxi_fake.client(user_id="u1") as m:
-        reply = m.chat.send(message="hi", retries=fast())
-    assert reply.text == "Echo: hi"
+    with muxi_fake.client(user_id="u1") as m, pytest.raises(ServerError) as info:
+        m.chat.send(message="hi", retries=fast())
     keys = sent_keys(muxi_fake)
-    assert len(keys) == 2 and keys[0] == keys[1]
-    assert executions_for(muxi_fake.state, keys[0] or "") == 2  # failures are not stored, so it ran again
+    assert len(keys) == 1 and info.value.attempts == 1
+    assert executions_for(muxi_fake.state, keys[0] or "") == 1
 
 
 def test_streams_send_a_key_and_reuse_it_on_retry(muxi_fake: FakeMuxi) -> None:
@@ -142,6 +145,7 @@ async def test_streams_send_a_key_and_reuse_it_on_retry_async(muxi_fake: FakeMux
 
 
 def test_submit_is_idempotent(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.async_chat = True
     with muxi_fake.client(user_id="u1") as m:
         a = m.chat.submit(message="later", webhook_url="https://example.com/h", idempotency_key="job-1")
         b = m.chat.submit(message="later", webhook_url="https://example.com/h", idempotency_key="job-1")

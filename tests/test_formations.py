@@ -840,7 +840,8 @@ def test_a_call_right_after_a_rollback_is_retried_until_the_formation_runs(
     set_server_option(muxi_fake.state, health_check_s=0.3)
     m.formations.rollback(formation_id="back")
     with Muxi(server_url=muxi_fake.url, formation_id="back", client_key=muxi_fake.state.client_key) as f:
-        reply = f.chat.send(message="hi", user_id="u", retries=fast(max_elapsed_time=10_000, max_interval=200))
+        policy = fast(max_elapsed_time=10_000, max_interval=200, max_retries=None)  # as many as 10 s allow
+        reply = f.chat.send(message="hi", user_id="u", retries=policy)
     assert reply.text == "Echo: hi"
     chats = [r for r in muxi_fake.state.requests if r.path == "/api/back/v1/chat"]
     assert len(chats) > 1  # answered 503 at least once, then retried

@@ -148,6 +148,7 @@ def test_bad_wait_arguments_are_refused_before_polling(muxi_fake: FakeMuxi, kwar
 
 
 def test_background_chat_submit_is_a_job_polled_through_requests(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.async_chat = True  # opt in: the runtime's 501 is the fake's default
     with muxi_fake.client(user_id="u1") as m:
         job = m.chat.submit(message="hi", webhook_url="http://127.0.0.1:9/hook")
         assert job.id == job.accepted.request_id and job.accepted.estimated_seconds == 1
@@ -158,6 +159,7 @@ def test_background_chat_submit_is_a_job_polled_through_requests(muxi_fake: Fake
 
 
 async def test_background_chat_submit_async_is_a_job(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.state.async_chat = True
     async with muxi_fake.client(user_id="u1") as m:
         job = await m.chat.submit_async(message="later", webhook_url="http://127.0.0.1:9/hook")
         done = await job.wait_async(timeout=10, **FAST)

@@ -138,7 +138,7 @@ def test_mixed_storm_reports_the_last_status(muxi_fake: FakeMuxi) -> None:
 
 
 def test_storm_that_ends_in_time_succeeds(muxi_fake: FakeMuxi) -> None:
-    queue_storm(muxi_fake, [503, 429, 502, 500])
+    queue_storm(muxi_fake, [503, 429, 408, 425])
     with muxi_fake.client(user_id="u1", retry_config=fast()) as m:
         reply = m.chat.send(message="hi")
     assert reply.text == "Echo: hi" and reply.response_meta.attempts == 5

@@ -31,12 +31,12 @@ def test_stream_is_resent_when_turned_away(muxi_fake: FakeMuxi, status: int) -> 
     assert chat_requests(muxi_fake) == 3
 
 
-def test_json_chat_with_idempotency_key_is_resent_after_500(muxi_fake: FakeMuxi) -> None:
+def test_json_chat_with_idempotency_key_is_not_resent_after_500(muxi_fake: FakeMuxi) -> None:
+    # New rule: MUXI replays only stored 2xx answers; after a 500 the turn (tools included) would run again.
     muxi_fake.faults.fail_next(2, 500)
-    with muxi_fake.client(user_id="u1") as m:
-        assert m.chat.send(message="hi", retries=FAST).text == "Echo: hi"
-    keys = {r.headers["x-muxi-idempotency-key"] for r in muxi_fake.state.requests if r.path.endswith("/chat")}
-    assert len(keys) == 1 and chat_requests(muxi_fake) == 3
+    with muxi_fake.client(user_id="u1") as m, pytest.raises(ServerError):
+        m.chat.send(message="hi", retries=FAST)
+    assert chat_requests(muxi_fake) == 1
 
 
 async def test_audio_is_not_resent_after_500_async(muxi_fake: FakeMuxi) -> None:

@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from _helpers import env_without_muxi, run_example
 from muxi_sdk import Muxi, webhooks
-from muxi_sdk.errors import ConfigurationError, WebhookVerificationError
+from muxi_sdk.errors import ConfigurationError, UnsupportedError, WebhookVerificationError
 from muxi_sdk.models.webhooks import (
     WebhookEvent,
     WebhookFileContent,
@@ -189,6 +189,45 @@ def test_timestamps_outside_tolerance() -> None:
         with pytest.raises(WebhookVerificationError) as info:
             webhooks.construct_event(RAW_BODY, REAL_HEADER, SECRET, now=now)
         assert info.value.reason == "timestamp_out_of_tolerance"
+
+
+def test_canonical_fallback_refuses_duplicate_keys() -> None:
+    """json.loads keeps the last duplicate, other parsers the first: such a body must not verify by re-encoding."""
+    signed = {"id": "req_1", "status": "completed"}
+    header = webhooks.sign(signed, SECRET, T)
+    # a receiver whose parser keeps the first duplicate would read status "failed"
+    forged = b'{"id": "req_1", "status": "failed", "status": "completed"}'
+    assert json.loads(forged) == signed  # what made the old fallback accept it
+    assert not webhooks.verify_signature(forged, header, SECRET, now=T)
+    nested = b'{"id": "req_1", "status": "completed", "meta": {"a": 1, "a": 1}}'
+    assert not webhooks.verify_signature(nested, webhooks.sign({**signed, "meta": {"a": 1}}, SECRET, T), SECRET, now=T)
+    with pytest.raises(WebhookVerificationError) as info:
+        webhooks.construct_event(forged, header, SECRET, now=T)
+    assert info.value.reason == "signature_mismatch"
+    # the same bytes signed as they are still verify: the signer vouched for exactly these bytes
+    assert webhooks.verify_signature(forged, webhooks.sign(forged, SECRET, T), SECRET, now=T)
+
+
+@pytest.mark.parametrize("tolerance", [float("nan"), float("inf"), float("-inf"), -1, -0.5, True, "300"])
+def test_unusable_tolerance_is_refused(tolerance: Any) -> None:
+    """nan compares False with everything, so `tolerance=nan` used to accept a replay from 2023."""
+    with pytest.raises(ConfigurationError, match="tolerance"):
+        webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, tolerance=tolerance)
+    with pytest.raises(ConfigurationError, match="tolerance"):
+        webhooks.construct_event(RAW_BODY, REAL_HEADER, SECRET, tolerance=tolerance)
+    with Muxi(admin_key=SECRET) as m, pytest.raises(ConfigurationError, match="tolerance"):
+        m.webhooks.verify_signature(RAW_BODY, REAL_HEADER, tolerance=tolerance)
+
+
+@pytest.mark.parametrize("now", [float("nan"), float("inf")])
+def test_non_finite_clock_is_refused(now: float) -> None:
+    with pytest.raises(ConfigurationError, match="now"):
+        webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, now=now)
+
+
+def test_zero_tolerance_means_this_second_only() -> None:
+    assert webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, tolerance=0, now=T)
+    assert not webhooks.verify_signature(RAW_BODY, REAL_HEADER, SECRET, tolerance=0, now=T + 1)
 
 
 def test_fresh_signature_verifies_against_the_clock() -> None:
@@ -528,6 +567,18 @@ def load_example() -> ModuleType:
 
 
 @pytest.fixture
+def muxi_fake(muxi_fake: FakeMuxi) -> FakeMuxi:
+    """The plugin's fake with async chats switched on (`mode: "async"` answers 501 by default, like the runtime)."""
+    muxi_fake.state.async_chat = True
+    return muxi_fake
+
+
+def test_the_fake_answers_async_chats_like_the_runtime_by_default() -> None:
+    with FakeMuxi() as fake, fake.client(user_id="u1") as m, pytest.raises(UnsupportedError):
+        m.chat.submit(message="later", webhook_url="https://example.com/hook")
+
+
+@pytest.fixture
 def receiver(muxi_fake: FakeMuxi) -> Iterator[tuple[str, Any]]:
     """The example receiver, verifying with the fake formation's admin key: (webhook URL, its EventLog)."""
     example = load_example()
@@ -682,6 +733,16 @@ def test_reset_restores_the_deliverer() -> None:
     state.reset()
     assert isinstance(state.tables["webhook_deliverer"], WebhookDeliverer)
     assert state.webhook_backoff_s == 1.0 and state.webhook_retries == 3 and state.webhook_backoff_max_s == 60.0
+    assert state.async_chat is False
+
+
+def test_reset_keeps_the_switches_the_server_was_built_with() -> None:
+    from muxi_sdk.testing import FakeState
+
+    state = FakeState(async_chat=True, webhook_retries=0)
+    state.async_chat, state.webhook_retries = False, 5
+    state.reset()
+    assert state.async_chat is True and state.webhook_retries == 0
 
 
 def test_example_demo_runs() -> None:

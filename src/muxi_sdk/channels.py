@@ -27,6 +27,7 @@ UPDATE = Operation(
     user="none",
     request=UserChannelsUpdate,
     tags=_TAGS,
+    replay="any",  # sets the same preferences again, same answer
 )
 
 

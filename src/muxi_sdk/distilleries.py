@@ -67,6 +67,9 @@ SUBMIT = Operation(
     idempotent_key=True,
     tags=_TAGS,
     request=DistilledBatch,
+    # The runtime appends events idempotently on (distillery, source_id): "a full-batch retry is always safe",
+    # after a 500 too.
+    replay="any",
 )
 STATUS = Operation(
     "distilleries_status",

@@ -89,7 +89,7 @@ ROLLBACK_STREAM = _op("rollback_stream", "POST", _ONE + "/rollback", stream=True
 CANCEL_UPDATE = _op("cancel_update", "POST", _ONE + "/cancel-update", CancelUpdateResult, envelope=False)
 DELETE = _op("delete", "DELETE", _ONE, DeleteResult)
 LOGS = _op("logs", "GET", _ONE + "/logs", FormationLogs)
-FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=_FOLLOW_MS)
+FOLLOW_LOGS = _op("follow_logs", "GET", _ONE + "/logs", stream=True, timeout_ms=_FOLLOW_MS, quiet=True)
 
 
 # ------------------------------------------------------------------------------------------- bundles

@@ -46,7 +46,7 @@ DELETE = Operation(
 )
 GET_BUFFER = Operation("memory_get_buffer", "GET", "/memory/buffer", "dual", BufferStatus, user="required", tags=_TAGS)
 CLEAR_BUFFER = Operation(
-    "memory_clear_buffer", "DELETE", "/memory/buffer", "dual", BufferCleared, user="required", tags=_TAGS
+    "memory_clear_buffer", "DELETE", "/memory/buffer", "dual", BufferCleared, user="required", tags=_TAGS, replay="any"
 )
 CLEAR_SESSION_BUFFER = Operation(
     "memory_clear_session_buffer",
@@ -56,9 +56,17 @@ CLEAR_SESSION_BUFFER = Operation(
     BufferCleared,
     user="client_key",
     tags=_TAGS,
+    replay="any",
 )
 CLEAR_ALL_BUFFERS = Operation(
-    "memory_clear_all_buffers", "DELETE", "/memory/buffers", "admin", BufferCleared, user="none", tags=_TAGS
+    "memory_clear_all_buffers",
+    "DELETE",
+    "/memory/buffers",
+    "admin",
+    BufferCleared,
+    user="none",
+    tags=_TAGS,
+    replay="any",
 )
 STATS = Operation("memory_stats", "GET", "/memory/stats", "admin", BufferStats, user="none", tags=_TAGS)
 ADD_BATCH = Operation(

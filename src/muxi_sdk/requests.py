@@ -22,6 +22,7 @@ CANCEL = Operation(
     RequestCancellation,
     user="client_key",
     tags=("requests",),
+    replay="any",
 )
 
 

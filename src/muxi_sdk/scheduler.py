@@ -49,6 +49,7 @@ UPDATE = Operation(
     user="required",
     request=ScheduledJobUpdate,
     tags=_TAGS,
+    replay="any",  # the same fields set again: same job, same answer
 )
 PAUSE = Operation(
     "scheduler_pause", "POST", "/scheduler/jobs/{job_id}/pause", "admin", JobState, user="required", tags=_TAGS

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._core.httpclient import AsyncHttpClient, ClientPool, HttpClient, close_pool
+from ._core.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT_MS
 from ._core.request import BaseSDK
 from ._core.retries import RetryConfig
 from ._core.urls import check_base_url
@@ -123,6 +124,8 @@ class Muxi(BaseSDK):
         timeout: float | httpx.Timeout | None = None,
         default_headers: Mapping[str, str] | None = None,
         tracing: Any = False,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     ) -> None:
         """Create a client.
 
@@ -138,8 +141,10 @@ class Muxi(BaseSDK):
         :param client: your `httpx.Client`; used as given and never closed by the SDK.
         :param async_client: your `httpx.AsyncClient`; used as given and never closed by the SDK.
         :param retry_config: default retry policy; `None` switches retries off.
-        :param timeout_ms: default timeout per call; unset keeps the client's own (SDK clients: 5 s
-            connect, 300 s read; chat calls 600 s).
+        :param timeout_ms: default timeout of one attempt: it ends by then (connect, send, headers and the
+            whole body), however slowly the server sends; streams: the longest wait for any byte. Unset keeps
+            the client's own read timeout (SDK clients: 5 s connect, 300 s read; chat calls 600 s). The whole
+            call, retries included, is bounded by the retry policy's `max_elapsed_time`.
         :param debug_logger: a logger for request/response debug lines (or set `MUXI_DEBUG=1`). Keys,
             signatures and tokens are always redacted.
         :param hooks: objects implementing `before_request` / `after_success` / `after_error` / `sdk_init`.
@@ -154,6 +159,11 @@ class Muxi(BaseSDK):
         :param default_headers: headers sent with every call (per-call `http_headers` win over them).
         :param tracing: `True` for OpenTelemetry spans via the global tracer provider, or a
             `TracerProvider`; needs `pip install "muxi-sdk[otel]"`. Off by default (no tracing code runs).
+        :param max_response_bytes: largest response body, or stream event, to read (after decompression);
+            default 32 MiB, `None` for no limit. Past it: `ResponseValidationError`. Per call too.
+        :param stream_idle_timeout_ms: longest time a stream may go without an event (keep-alive comments
+            are not events); default 600,000 (10 min, so an agent thinking through long tool calls is not cut
+            off), `None` for no limit; log tails have none unless a call asks. Past it: `TimeoutError`.
         """
         # Rebound first so that a traceback printing this frame's locals shows no key.
         client_key, admin_key, secret_key = conceal(client_key), conceal(admin_key), conceal(secret_key)
@@ -185,6 +195,8 @@ class Muxi(BaseSDK):
             debug_logger=debug_logger or default_logger(),
             app=app,
             max_upload_bytes=max_upload_bytes,
+            max_response_bytes=max_response_bytes,
+            stream_idle_timeout_ms=stream_idle_timeout_ms,
         )
         config = config.with_changes(default_headers=headers, http_timeout=http_timeout, tracing=tracer)
         config = sdk_hooks.sdk_init(config)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from ._core.httpclient import ClientPool
+from ._core.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT_MS
 from ._core.retries import DEFAULT_RETRY_CONFIG, RetryConfig
 from ._core.urls import check_base_url, formation_base
 from ._utils.logger import Logger, NoOpLogger
@@ -57,6 +58,8 @@ class SDKConfiguration:
     debug_logger: Logger = field(default_factory=NoOpLogger)
     app: str | None = None
     max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
+    stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS
     default_headers: Mapping[str, str] | None = None
     """Sent with every call (before the per-call `http_headers`): `Muxi(default_headers=...)`, `with_options`."""
     http_timeout: httpx.Timeout | None = None
@@ -86,6 +89,8 @@ class SDKConfiguration:
         debug_logger: Logger,
         app: str | None,
         max_upload_bytes: int | None = DEFAULT_MAX_UPLOAD_BYTES,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        stream_idle_timeout_ms: int | None = DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     ) -> SDKConfiguration:
         # Explicit arguments beat the environment; an explicit server_url also beats an env direct URL.
         client_key, admin_key, secret_key = conceal(client_key), conceal(admin_key), conceal(secret_key)
@@ -107,6 +112,12 @@ class SDKConfiguration:
             isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int) or max_upload_bytes <= 0
         ):
             raise ConfigurationError("max_upload_bytes must be a positive int (bytes per file) or None (no limit)")
+        for name, value in (
+            ("max_response_bytes", max_response_bytes),
+            ("stream_idle_timeout_ms", stream_idle_timeout_ms),
+        ):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                raise ConfigurationError(f"{name} must be a positive int or None (no limit)")
         return cls(
             pool=pool,
             hooks=hooks,
@@ -124,6 +135,8 @@ class SDKConfiguration:
             debug_logger=debug_logger,
             app=app,
             max_upload_bytes=max_upload_bytes,
+            max_response_bytes=max_response_bytes,
+            stream_idle_timeout_ms=stream_idle_timeout_ms,
         )
 
     def formation_url(self) -> str:

@@ -32,7 +32,9 @@ from .models.secrets import (
 _TAGS = ("secrets",)
 LIST = Operation("secrets_list", "GET", "/secrets", "admin", SecretList, user="none", tags=_TAGS)
 CREATE = Operation("secrets_create", "POST", "/secrets", "admin", SecretMessage, user="none", tags=_TAGS)
-UPDATE = Operation("secrets_update", "PUT", "/secrets/{key}", "admin", SecretMessage, user="none", tags=_TAGS)
+UPDATE = Operation(
+    "secrets_update", "PUT", "/secrets/{key}", "admin", SecretMessage, user="none", tags=_TAGS, replay="any"
+)
 DELETE = Operation("secrets_delete", "DELETE", "/secrets/{key}", "admin", SecretMessage, user="none", tags=_TAGS)
 RELOAD = Operation("secrets_reload", "POST", "/secrets/reload", "admin", SecretReloadResult, user="none", tags=_TAGS)
 

@@ -65,11 +65,11 @@ A2A_CONFIG = _admin_view("system_a2a_config", "/a2a", A2AConfig)
 ASYNC_CONFIG = _admin_view("system_async_config", "/async", AsyncConfig)
 AUDIT_LOG = _admin_view("system_audit_log", "/audit", AuditLog)
 CLEAR_AUDIT_LOG = Operation(
-    "system_clear_audit_log", "DELETE", "/audit", "admin", AuditLogCleared, user="none", tags=_TAGS
+    "system_clear_audit_log", "DELETE", "/audit", "admin", AuditLogCleared, user="none", tags=_TAGS, replay="any"
 )
 LIST_SOPS = Operation("system_list_sops", "GET", "/sops", "client", SopList, user="none", tags=_TAGS)
 GET_SOP = Operation("system_get_sop", "GET", "/sops/{sop_name}", "client", Sop, user="none", tags=_TAGS)
-STREAM_LOGS = Operation("system_stream_logs", "GET", "/logs", "admin", stream=True, user="none", tags=_TAGS)
+STREAM_LOGS = Operation("system_stream_logs", "GET", "/logs", "admin", stream=True, user="none", tags=_TAGS, quiet=True)
 
 _CLEAR_CONFIRMATION = "clear-audit-log"
 _LOG_FILTERS = ("user_id", "session_id", "request_id", "agent_id", "level", "event_type")

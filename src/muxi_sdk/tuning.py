@@ -16,7 +16,15 @@ from .models.tuning import TuningApplied, TuningDismissed, TuningFile, TuningRun
 _TAGS = ("tuning",)
 GET = Operation("tuning_get", "GET", "/tuning", "admin", TuningFile, user="none", tags=_TAGS)
 REPLACE = Operation(
-    "tuning_replace", "POST", "/tuning", "admin", TuningUpdated, user="none", request=TuningUpdate, tags=_TAGS
+    "tuning_replace",
+    "POST",
+    "/tuning",
+    "admin",
+    TuningUpdated,
+    user="none",
+    request=TuningUpdate,
+    tags=_TAGS,
+    replay="any",  # replaces MUXI.md with the same content again: same file, same answer
 )
 GET_PENDING = Operation("tuning_get_pending", "GET", "/tuning/pending", "admin", TuningFile, user="none", tags=_TAGS)
 APPLY_PENDING = Operation(

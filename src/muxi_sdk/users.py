@@ -58,6 +58,7 @@ RESOLVE = Operation(
     user="none",
     request=ResolveUserRequest,
     tags=_TAGS,
+    replay="any",  # creates the user only if missing: a repeat finds the one the first created
 )
 LOOKUP = Operation("users_lookup", "GET", "/users/{identifier}", "client", ResolvedUser, user="none", tags=_TAGS)
 

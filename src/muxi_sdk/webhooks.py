@@ -18,7 +18,8 @@ the raw body first (right for escalations, for `sign()` and for a fixed runtime)
 re-encoding of the parsed body; both comparisons are constant-time. The canonical fallback only accepts a
 body that parses to exactly the JSON value that was signed, so it cannot be used to change what you read -
 as long as you read the body with the same parser, which `construct_event` guarantees by returning the
-value it verified.
+value it verified. A body that repeats a key is never re-encoded (parsers disagree on which duplicate
+wins), and a non-finite or negative `tolerance` is refused (nan would pass every timestamp).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -234,12 +236,24 @@ def _matches(keys: list[bytes], timestamp: int, body: bytes, signatures: list[by
     return matched
 
 
-def _loads(payload: Any) -> Any:
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _DuplicateKey("duplicate key in a JSON object")
+    return value
+
+
+def _loads(payload: Any, *, unique_keys: bool = False) -> Any:
     if isinstance(payload, Mapping):
         return payload
     if isinstance(payload, (bytes, bytearray, memoryview, str)):
+        hook = _unique_keys if unique_keys else None
         try:
-            return json.loads(bytes(payload) if isinstance(payload, memoryview) else payload)
+            return json.loads(bytes(payload) if isinstance(payload, memoryview) else payload, object_pairs_hook=hook)
         except (ValueError, RecursionError):
             return _NOTHING
     return _NOTHING
@@ -250,7 +264,9 @@ def _candidates(payload: Any) -> Iterator[tuple[bytes, Any]]:
     raw = _body_bytes(payload)
     if raw is not None:
         yield raw, _NOTHING
-    value = _loads(payload)
+    # A body with a repeated key has no single value: json.loads keeps the last one, other parsers the
+    # first, so its canonical form would vouch for a value another reader does not see.
+    value = _loads(payload, unique_keys=True)
     if value is _NOTHING:
         return
     try:
@@ -261,11 +277,23 @@ def _candidates(payload: Any) -> Iterator[tuple[bytes, Any]]:
         yield canonical, value
 
 
+def _check_clock(tolerance: Any, now: Any) -> None:
+    # nan compares False with everything, so a nan tolerance or clock would pass every timestamp.
+    for name, value in (("tolerance", tolerance), ("now", now)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigurationError(f"{name} must be a finite number of seconds (or None), not {value!r}")
+    if tolerance is not None and tolerance < 0:
+        raise ConfigurationError(f"tolerance must not be negative, not {tolerance!r}")
+
+
 def _verify(
     payload: Any, signature: Any, secret: Secrets, tolerance: float | None, now: float | None
 ) -> tuple[str | None, Any]:
     """`(None, parsed value or _NOTHING)` if the payload verifies, else `(reason, _NOTHING)`."""
     keys = _secret_keys(secret)
+    _check_clock(tolerance, now)
     parsed = _parse_header(signature)
     if isinstance(parsed, str):
         return parsed, _NOTHING
@@ -298,11 +326,13 @@ def verify_signature(
     :param secret: the formation's admin key (completions, clarifications) or client key (escalations);
         a list accepts any of them (key rotation).
     :param tolerance: seconds the signed timestamp may be away from now, either way (replay protection);
-        `None` switches the check off.
-    :param now: unix seconds to check against instead of the clock.
+        a finite number >= 0, or `None` to switch the check off.
+    :param now: unix seconds to check against instead of the clock (finite).
     :returns: True if some `v1` signature matches with some secret and the timestamp is within tolerance;
-        False for a missing or malformed header, a stale or future timestamp, or a mismatch.
-    :raises ConfigurationError: no (non-empty) secret was given.
+        False for a missing or malformed header, a stale or future timestamp, or a mismatch (a body that
+        repeats a JSON key only verifies byte for byte, never through the canonical re-encoding).
+    :raises ConfigurationError: no (non-empty) secret was given, or `tolerance` / `now` is not finite, or
+        `tolerance` is negative.
     """
     reason, _ = _verify(payload, signature, secret, tolerance, now)
     return reason is None
@@ -322,7 +352,8 @@ def construct_event(
     :raises WebhookVerificationError: with `.reason` one of `missing_header`, `malformed_header`,
         `timestamp_out_of_tolerance`, `signature_mismatch`, `invalid_json` (the signed body is not a JSON
         object) or `invalid_payload` (a JSON object whose known fields have impossible types).
-    :raises ConfigurationError: no (non-empty) secret was given.
+    :raises ConfigurationError: no (non-empty) secret was given, or `tolerance` / `now` is not finite, or
+        `tolerance` is negative.
     """
     reason, value = _verify(payload, signature, secret, tolerance, now)
     if reason is not None:

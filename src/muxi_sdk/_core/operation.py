@@ -9,6 +9,12 @@ from typing import Any, Generic, Literal, TypeVar
 # dual: client key if configured, else admin key; dual_admin: the other way round.
 Auth = Literal["none", "client", "admin", "dual", "dual_admin", "hmac"]
 Api = Literal["formation", "server"]
+# When a request may be sent again (see `Operation.replay`):
+# any: after anything retryable (reads; writes whose repeat changes nothing and answers the same);
+# stored: after a lost response too, because the server replays its stored 2xx answer for the same
+#   idempotency key - but not after 500/502/504, which MUXI does not store: the work would run again;
+# unrun: only when it certainly did not run (nothing was sent, or 408/425/429/503 turned it away).
+Replay = Literal["any", "stored", "unrun"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,9 @@ class Operation:
     `request` is the request body's model (an `InputModel`), when there is one: documentation only
     (`scripts/gen_openapi.py` puts its JSON schema in `.speakeasy/openapi.yaml`).
     `accept` is the media type of a non-JSON answer (`text/html`): sent as `Accept` and declared in the spec.
+    `replay` overrides the resend rule derived from the method (`resend`; docs/reliability.md lists them).
+    `quiet` marks a stream whose silence is normal (a log tail): the client's stream idle limit does not
+    apply to it, only one given to the call.
     """
 
     operation_id: str
@@ -39,13 +48,23 @@ class Operation:
     tags: tuple[str, ...] = ()
     request: Any = None
     accept: str | None = None
+    replay: Replay | None = None
+    quiet: bool = False
 
     @property
-    def replay_safe(self) -> bool:
-        """Can this request be resent after a dropped connection without running it twice?"""
-        if self.method in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS"):
-            return True
-        return self.idempotent_key and not self.stream
+    def resend(self) -> Replay:
+        """When this request may be resent (`Replay`): `replay` if the operation says, else from its method.
+
+        Reads may always be resent; a keyed POST the server deduplicates replays its stored answer; anything
+        else (other POSTs, PUTs and DELETEs unless audited as repeatable, streams) only if it did not run.
+        """
+        if self.replay is not None:
+            return self.replay
+        if self.method in ("GET", "HEAD", "OPTIONS"):
+            return "any"
+        if self.idempotent_key and not self.stream:
+            return "stored"
+        return "unrun"
 
 
 @dataclass

@@ -14,8 +14,10 @@ Two strategies, chosen by the spec:
   the window shifts and items seen already are dropped again by their `key`. The window cannot grow past
   `max_limit` (what the server accepts): iteration stops there.
 
-The page ends the iteration when the server returns fewer items than asked, when `has_more` says so, or
-when the next page would be empty (`next()` then returns None).
+The page ends the iteration when the server returns fewer items than asked, when `has_more` says so, when
+the next page would be empty (`next()` then returns None), or when a page brings no item that earlier pages
+had not returned (by `key`, else by content): a server that ignores `offset` and answers the same page
+again and again cannot make `for item in m.memory.list()` loop forever.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ def _one_pass(spec: PageSpec[Any]) -> Any:
     if results is None or not results[1] or (spec.has_more and (more is None or more[1])):
         return None
     if spec.key is not None and _key_attr(spec) is None:
+        return None
+    if spec.key is None and spec.offset_param is not None:  # its repeat check fingerprints the raw items
         return None
     items = list.__class_getitem__(spec.item)
     fields: dict[str, Any] = {"found": (items, Field(default_factory=list, alias=results[0]))}
@@ -233,12 +237,14 @@ def _make_page(cursor: _Cursor, result: _PageData | _OnePage, is_async: bool) ->
         found: list[Any] = result.found  # type: ignore[attr-defined]
         more_flags = [result.more] if "more" in result.model_fields_set else []  # type: ignore[attr-defined]
         key_attr = _key_attr(spec) if spec.key is not None else None
-        items, seen = _unseen(cursor, found, None if key_attr is None else operator.attrgetter(key_attr))
+        items, seen, repeated = _unseen(cursor, found, None if key_attr is None else operator.attrgetter(key_attr))
         data = functools.partial(_raw_data, meta)
     else:
         data = dict(result.__pydantic_extra__ or {})
         found = _select(spec.results, data)
-        fresh, seen = _unseen(cursor, found, None if spec.key is None else functools.partial(_raw_key, spec.key))
+        fresh, seen, repeated = _unseen(
+            cursor, found, None if spec.key is None else functools.partial(_raw_key, spec.key)
+        )
         items = _validate_items(cursor, fresh, meta)
         more_flags = _select(spec.has_more, data) if spec.has_more else []
     asked = cursor.page_size if spec.offset_param is not None else cursor.position + cursor.page_size
@@ -251,19 +257,32 @@ def _make_page(cursor: _Cursor, result: _PageData | _OnePage, is_async: bool) ->
     next_position = cursor.position + len(found) if offset_based else max(len(found), cursor.position)
     cls = AsyncPage if is_async else Page
     following = dataclasses.replace(cursor, position=next_position, seen=seen)
-    return cls(items, data, meta, more and len(found) > cursor.skip, following)
+    return cls(items, data, meta, more and len(found) > cursor.skip and not repeated, following)
 
 
-def _unseen(cursor: _Cursor, found: list[Any], key_of: Callable[[Any], Any] | None) -> tuple[list[Any], set[Any]]:
-    """The items of this response that earlier pages did not return (by position, then by key)."""
+def _fingerprint(raw: Any) -> int:
+    import json
+
+    return hash(json.dumps(raw, sort_keys=True, default=str))
+
+
+def _unseen(cursor: _Cursor, found: list[Any], key_of: Callable[[Any], Any] | None) -> tuple[list[Any], set[Any], bool]:
+    """The items of this response that earlier pages did not return (by position, then by key), the keys seen
+    so far, and whether the server repeated a page (offset paging that brought nothing new: the end)."""
     fresh = found[cursor.skip :]
     seen = cursor.seen
+    offset = cursor.spec.offset_param is not None
     if key_of is None:
-        return fresh, seen
+        if not (offset and fresh):
+            return fresh, seen, False
+        # No identity: a page seen before has the same content. Raw items only (a spec like this has no
+        # one-pass shape: `_one_pass`).
+        prints = {_fingerprint(raw) for raw in fresh}
+        return fresh, seen | prints, prints <= seen
     keys = list(map(key_of, fresh))
     distinct = set(keys)
     if len(distinct) == len(keys) and None not in distinct and distinct.isdisjoint(seen):
-        return fresh, seen | distinct  # the usual page: all new, all distinct (set operations, no loop)
+        return fresh, seen | distinct, False  # the usual page: all new, all distinct (set operations, no loop)
     seen = set(seen)
     kept = []
     for item in fresh:
@@ -273,7 +292,9 @@ def _unseen(cursor: _Cursor, found: list[Any], key_of: Callable[[Any], Any] | No
         if k is not None:
             seen.add(k)
         kept.append(item)
-    return kept, seen
+    # Offset paging only: a growing window may legitimately show only old items when new ones arrive at the
+    # start, and it cannot loop (it ends at `max_limit`).
+    return kept, seen, offset and bool(fresh) and not kept
 
 
 def _raw_key(expr: str, raw: Any) -> Any:

@@ -36,7 +36,9 @@ from .auth import (
     USER_ID_HEADER,
     auth_headers,
 )
+from .deadline import attempt_deadline, cut_by_budget
 from .httpclient import closed_loop_error, sdk_headers
+from .limits import STREAM_LIMITS_KEY, StreamLimits, aread_body, read_body
 from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
 from .retries import RetryConfig, RetryState
 from .urls import check_base_url, check_same_origin, formation_base
@@ -68,20 +70,25 @@ class CallOptions:
     extra_query: Mapping[str, Any] | None = None
     extra_body: Mapping[str, Any] | None = None
     raw: bool = False  # `with_raw_response`: hand back the answer before parsing
+    max_response_bytes: OptionalNullable[int] = UNSET
+    stream_idle_timeout_ms: OptionalNullable[int] = UNSET
 
 
 # The I/O the flow asks its drivers for (public within `_core`: tracing wraps the flow and reads them).
 @dataclass(frozen=True)
 class Send:
+    """Send and return once the headers are in (the body, if read, is read by `Read`)."""
+
     request: httpx.Request
-    stream: bool
 
 
 @dataclass(frozen=True)
-class ReadAndClose:
-    """Read an error body of a streamed response (for the error message), then release the connection."""
+class Read:
+    """Read a body under its byte budget and deadline (`_core/limits.py`); gives back the error or None."""
 
     response: httpx.Response
+    max_bytes: int | None
+    deadline: float | None
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ class Sleep:
     seconds: float
 
 
-_Action = Union[Send, ReadAndClose, Close, Sleep]
+_Action = Union[Send, Read, Close, Sleep]
 Flow = Generator[_Action, Any, T]
 
 
@@ -290,6 +297,12 @@ class BaseSDK:
         # Never pass None: that would switch off an injected client's own timeout.
         return httpx.USE_CLIENT_DEFAULT
 
+    def _stream_limits(self, op: Operation, opts: CallOptions, max_bytes: int | None) -> StreamLimits:
+        idle_ms = opts.stream_idle_timeout_ms
+        if idle_ms is UNSET:
+            idle_ms = None if op.quiet else self.sdk_configuration.stream_idle_timeout_ms
+        return StreamLimits(max_bytes, idle_ms / 1000.0 if idle_ms is not None else None)  # type: ignore[operator]
+
     def _flow(self, op: Operation, req: RequestInput, opts: CallOptions, *, is_async: bool) -> Flow[Any]:
         cfg = self.sdk_configuration
         pool = cfg.pool
@@ -328,6 +341,11 @@ class BaseSDK:
             check_upload_size(body, cfg.max_upload_bytes)
         replayable_body = body is None or body.replayable
         state = RetryState(retry_config, time.monotonic()) if retry_config and replayable_body else None
+        max_bytes: int | None = cfg.max_response_bytes
+        if opts.max_response_bytes is not UNSET:
+            max_bytes = opts.max_response_bytes  # type: ignore[assignment]
+        resend = op.resend
+        last_failure: httpx.Response | Exception | None = None  # how the previous attempt ended (when retrying)
         log = cfg.debug_logger
         debug = type(log) is not NoOpLogger  # no redacting and formatting for a logger that drops it all
         hooks = cfg.hooks
@@ -357,9 +375,19 @@ class BaseSDK:
                     redact_headers(request.headers.multi_items()),
                 )
             started = time.monotonic()
+            # Streams are bounded by their read timeout and idle limit; any other attempt by its deadline,
+            # and a retry also by the end of the retry budget.
+            deadline = budget_ends = None
+            if not op.stream:
+                budget_ends = state.ends_at if state and attempt > 1 else None
+                deadline = attempt_deadline(request, started, budget_ends)
             if state:
                 state.attempts += 1
-            outcome = yield Send(request, op.stream)
+            outcome = yield Send(request)
+            if not isinstance(outcome, Exception) and not (op.stream and 200 <= outcome.status_code < 300):
+                failed = yield Read(outcome, max_bytes, deadline)
+                if failed is not None:
+                    outcome = failed
             elapsed_ms = (time.monotonic() - started) * 1000.0
             if isinstance(outcome, Exception):
                 exc = outcome
@@ -372,13 +400,20 @@ class BaseSDK:
                 if isinstance(outcome, Exception):
                     if debug:
                         log.debug("%s %s failed: %s", request.method, redact_url(str(request.url)), type(exc).__name__)
-                    if state and state.error_retryable(exc, op.replay_safe):
-                        wait = state.delay(None, time.monotonic())
+                    if state and state.error_retryable(exc, resend):
+                        now = time.monotonic()
+                        wait = state.delay(None, now, 2 * (now - started))
                         if wait is not None:
                             log.debug("retrying %s in %.2fs after %s", op.operation_id, wait, type(exc).__name__)
+                            last_failure = exc
                             yield Sleep(wait)
                             continue
-                    raise _transport_error(exc, request, state.attempts if state else 1) from exc
+                    attempts = state.attempts if state else 1
+                    if last_failure is not None and cut_by_budget(exc, deadline, budget_ends):
+                        # The retry budget, not the server, ended this attempt: the call's error is what the
+                        # server did last (its status, or the previous failure), with the cut attempt as cause.
+                        raise _failure_error(last_failure, request, attempts) from exc
+                    raise _transport_error(exc, request, attempts) from exc
             response = outcome
             try:
                 check_same_origin(request, response)
@@ -389,15 +424,14 @@ class BaseSDK:
             if debug:
                 log.debug("%s %s -> %d in %.1f ms", request.method, redact_url(str(request.url)), status, elapsed_ms)
             if status >= 300 or status < 200:  # 3xx too: never followed (keys stay at the origin), never success
-                if state and state.status_retryable(status, op.replay_safe):
-                    wait = state.delay(errors.parse_retry_after(response.headers), time.monotonic())
+                if state and state.status_retryable(status, resend) and not errors.feature_unavailable(response):
+                    now = time.monotonic()
+                    wait = state.delay(errors.parse_retry_after(response.headers), now, 2 * (now - started))
                     if wait is not None:
                         log.debug("retrying %s in %.2fs after HTTP %d", op.operation_id, wait, status)
-                        yield Close(response)
+                        last_failure = response
                         yield Sleep(wait)
                         continue
-                if op.stream:
-                    yield ReadAndClose(response)
                 error: Exception = errors.error_from_response(response, state.attempts if state else 1)
                 if ctx is not None:
                     _, hook_err = hooks.after_error(ctx, response, error)
@@ -412,6 +446,7 @@ class BaseSDK:
                     raise
             attempts = state.attempts if state else 1
             if op.stream:
+                response.extensions[STREAM_LIMITS_KEY] = self._stream_limits(op, opts, max_bytes)
                 meta = ResponseMeta(
                     status,
                     response.headers,
@@ -441,11 +476,17 @@ def _owned(stream: Any, owner: BaseSDK) -> Any:
     """
     if getattr(stream, "_client_ref", False) is None:
         stream._client_ref = owner
-    # One event of a stream is a response body too: it gets the client's byte budget.
-    cap = getattr(owner.sdk_configuration, "max_response_bytes", UNSET)
-    if cap is not UNSET and hasattr(stream, "max_event_bytes"):
-        stream.max_event_bytes = cap
     return stream
+
+
+def _failure_error(failure: httpx.Response | Exception, request: httpx.Request, attempts: int) -> Exception:
+    """The error of an attempt that ended with `failure`: an error answer, or a transport error."""
+    if isinstance(failure, httpx.Response):
+        return errors.error_from_response(failure, attempts)
+    error = _transport_error(failure, request, attempts)
+    if isinstance(error, errors.MuxiError):
+        error.attempts = attempts
+    return error
 
 
 def _transport_error(exc: Exception, request: httpx.Request, attempts: int) -> Exception:
@@ -603,56 +644,62 @@ def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
         result = None
         if type(action) is Send:
             try:
-                result = client.send(action.request, stream=action.stream, follow_redirects=False)
+                result = client.send(action.request, stream=True, follow_redirects=False)
             except httpx.TransportError as exc:
                 result = exc
+        elif type(action) is Read:
+            result = read_body(action.response, action.max_bytes, action.deadline)
         elif type(action) is Sleep:
             time.sleep(action.seconds)
-        elif type(action) is ReadAndClose:
-            try:
-                action.response.read()
-            except httpx.HTTPError:
-                pass
-            finally:
-                action.response.close()
         elif type(action) is Close:
             action.response.close()
 
 
 async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
     client = cfg.pool.async_client
+    # One of the pool's slots (`ClientPool.async_slots`) is held from a send until its body was read or the
+    # attempt ended (close, retry sleep); a stream's ends with its headers: an open stream never holds one.
     slots = cfg.pool.async_slots()
+    held = False
     result: Any = None
-    while True:
-        try:
-            action = flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        result = None
-        if type(action) is Send:
+    try:
+        while True:
             try:
-                if slots is None:
-                    result = await client.send(action.request, stream=action.stream, follow_redirects=False)
-                else:
-                    async with slots:  # held until the headers (streams) or the body arrived: see async_slots
-                        result = await client.send(action.request, stream=action.stream, follow_redirects=False)
-            except httpx.TransportError as exc:
-                result = exc
-            except RuntimeError as exc:  # an injected client's connections of a closed loop
-                result = closed_loop_error(exc, cfg.pool)
-        elif type(action) is Sleep:
-            import asyncio  # here, not at module level: `import muxi_sdk` stays light
+                action = flow.send(result)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            result = None
+            if type(action) is Send:
+                if slots is not None and not held:
+                    await slots.acquire()
+                    held = True
+                try:
+                    result = await client.send(action.request, stream=True, follow_redirects=False)
+                except httpx.TransportError as exc:
+                    result = exc
+                except RuntimeError as exc:  # an injected client's connections of a closed loop
+                    result = closed_loop_error(exc, cfg.pool)
+            elif type(action) is Read:
+                try:
+                    result = await aread_body(action.response, action.max_bytes, action.deadline)
+                finally:
+                    held = _release(slots, held)
+            else:
+                held = _release(slots, held)
+                if type(action) is Sleep:
+                    import asyncio  # here, not at module level: `import muxi_sdk` stays light
 
-            await asyncio.sleep(action.seconds)
-        elif type(action) is ReadAndClose:
-            try:
-                await action.response.aread()
-            except httpx.HTTPError:
-                pass
-            finally:
-                await action.response.aclose()
-        elif type(action) is Close:
-            await action.response.aclose()
+                    await asyncio.sleep(action.seconds)
+                elif type(action) is Close:
+                    await action.response.aclose()
+    finally:
+        _release(slots, held)
+
+
+def _release(slots: Any, held: bool) -> bool:
+    if held:
+        slots.release()
+    return False
 
 
 # ----------------------------------------------------------------------------------------------- twins
@@ -780,7 +827,8 @@ class RequestOptions(TypedDict, total=False):
     server_url: str | None
     """Send this call to another base URL (a formation URL; for Server API calls, the server URL)."""
     timeout_ms: int | None
-    """Timeout for this call, in milliseconds (every phase: connect, read, write, pool)."""
+    """Timeout of one attempt, in milliseconds: the attempt (connect, send, headers, whole body) ends by then
+    with `TimeoutError`, however slowly the server dribbles. Streams: the longest wait for any byte."""
     http_headers: Mapping[str, str] | None
     """Extra headers (over the client's `default_headers`; they can override any header the SDK sets)."""
     extra_headers: Mapping[str, str] | None
@@ -789,6 +837,10 @@ class RequestOptions(TypedDict, total=False):
     """Query parameters the SDK does not know yet (merged over the method's own)."""
     extra_body: Mapping[str, Any] | None
     """Top-level JSON body fields the SDK does not know yet (merged over the method's; not model-checked)."""
+    max_response_bytes: int | None
+    """Largest body (or stream event) to read, after decompression; None: no limit. Unset: the client's."""
+    stream_idle_timeout_ms: int | None
+    """Streams: longest time without an event (keep-alive comments do not count); None: no limit."""
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
@@ -808,6 +860,7 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
     if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
         raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
     http_headers = conceal_headers(http_headers)
+    limits = _limit_options(options)
     if "extra_headers" in options or "extra_query" in options or "extra_body" in options:
         from .extras import check_extra_body, check_extra_headers, check_extra_query
 
@@ -819,5 +872,22 @@ def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset
             check_extra_headers(options.get("extra_headers")),
             check_extra_query(options.get("extra_query")),
             check_extra_body(options.get("extra_body")),
+            **limits,
         )
-    return CallOptions(retries, server_url, timeout_ms, http_headers)
+    return CallOptions(retries, server_url, timeout_ms, http_headers, **limits)
+
+
+def _limit_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """`max_response_bytes` / `stream_idle_timeout_ms` of a call, checked (UNSET: the client's)."""
+    limits = {}
+    for name in ("max_response_bytes", "stream_idle_timeout_ms"):
+        value = options.get(name, UNSET)
+        if value is not UNSET and value is not None and not positive_int(value):
+            raise errors.InvalidInputError(f"{name} must be a positive int, or None for no limit")
+        if value is not UNSET:
+            limits[name] = value
+    return limits
+
+
+def positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

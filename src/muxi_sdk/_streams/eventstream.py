@@ -18,9 +18,10 @@ import httpx
 from httpx_sse import ServerSentEvent
 from typing_extensions import Self
 
+from .._core.limits import StreamGuard
 from ..errors import MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
-from .sse import DEFAULT_MAX_EVENT_BYTES, Frame, SSEDecoder
+from .sse import Frame, SSEDecoder, aiter_sse, iter_sse
 
 T = TypeVar("T")
 
@@ -58,8 +59,9 @@ class StreamBase(Generic[T]):
         self._closed = False
         self.events_received = 0
         self.last_event_id: str | None = None
-        # The cap of one event (the client's `max_response_bytes`, set by the request path).
-        self.max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES
+        # The cap of one event for this stream; None: the call's `max_response_bytes` (the request path's
+        # `StreamLimits`). Set it before iterating.
+        self.max_event_bytes: int | None = None
 
     @property
     def closed(self) -> bool:
@@ -103,7 +105,28 @@ class StreamBase(Generic[T]):
                 raw_response=self.response,
             )
 
+    def _guard(self) -> tuple[StreamGuard, SSEDecoder]:
+        """The current response's guard (size and idle limits) and a decoder capping events at the same size."""
+        guard = StreamGuard(self.response)
+        if self.max_event_bytes is not None:
+            guard.max_event_bytes = self.max_event_bytes
+        return guard, SSEDecoder(guard.max_event_bytes)
+
+    def _sse(self) -> Iterator[ServerSentEvent]:
+        """The current response's events, each under the call's size and idle limits (`StreamGuard`)."""
+        guard, decoder = self._guard()
+        return guard.events(iter_sse(guard.chunks(), decoder.max_event_bytes))
+
+    def _asse(self) -> AsyncIterator[ServerSentEvent]:
+        guard, decoder = self._guard()
+        return guard.aevents(aiter_sse(guard.achunks(), decoder.max_event_bytes))
+
     def _interrupted(self, exc: Exception) -> MuxiError:
+        if isinstance(exc, MuxiError):  # the idle limit: its own message
+            if self.events_received:
+                exc.message += f" ({self._progress()})"
+                exc.args = (exc.message,)
+            return exc
         if isinstance(exc, httpx.TimeoutException):
             return TimeoutError(f"stream timed out after {self._progress()}: {type(exc).__name__}")
         return StreamInterruptedError(
@@ -126,15 +149,21 @@ class EventStream(StreamBase[T]):
     def _events(self) -> Generator[T, None, None]:
         try:
             self._check_content_type()
-            # One flat loop: chunks -> frames -> events. `self` is a weak proxy here, so no bound method of it
-            # may be kept in a local (that would be a strong reference); the decoder's are fine.
-            decoder = SSEDecoder(self.max_event_bytes)
+            # One flat loop: chunks -> frames -> events, with no layer per event. `self` is a weak proxy here, so
+            # no bound method of it may be kept in a local (a strong reference); the decoder's and guard's are fine.
+            # The guard watches the bytes (size, idle limit); an event is activity, marked per chunk that had
+            # events - and again once the reader handled them, so a slow reader is no silent server.
+            guard, decoder = self._guard()
             feed = decoder.frames if self._raw_frames else decoder.feed
-            for chunk in self.response.iter_bytes():
-                for frame in feed(chunk):
-                    event = self._frame(frame)
-                    if event is not None:
-                        yield event
+            for chunk in guard.chunks():
+                frames = feed(chunk)
+                if frames:
+                    guard.activity()
+                    for frame in frames:
+                        event = self._frame(frame)
+                        if event is not None:
+                            yield event
+                    guard.activity()
             for frame in decoder.close():
                 event = self._frame(frame)
                 if event is not None:
@@ -181,13 +210,17 @@ class EventStreamAsync(StreamBase[T]):
     async def _events(self) -> AsyncIterator[T]:
         try:
             self._check_content_type()
-            decoder = SSEDecoder(self.max_event_bytes)  # the loop of EventStream._events
+            guard, decoder = self._guard()  # the loop of EventStream._events
             feed = decoder.frames if self._raw_frames else decoder.feed
-            async for chunk in self.response.aiter_bytes():
-                for frame in feed(chunk):
-                    event = self._frame(frame)
-                    if event is not None:
-                        yield event
+            async for chunk in guard.achunks():
+                frames = feed(chunk)
+                if frames:
+                    guard.activity()
+                    for frame in frames:
+                        event = self._frame(frame)
+                        if event is not None:
+                            yield event
+                    guard.activity()
             for frame in decoder.close():
                 event = self._frame(frame)
                 if event is not None:

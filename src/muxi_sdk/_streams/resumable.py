@@ -10,6 +10,7 @@ hand an event to the caller, close, sleep, reopen. `ResumableEventStream` drives
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import time
@@ -24,7 +25,6 @@ from .._core.retries import RetryConfig, RetryState
 from ..errors import ConnectionError, MuxiError, StreamInterruptedError
 from ..models.shared import ResponseMeta
 from .eventstream import EventStream, EventStreamAsync, StreamBase
-from .sse import aiter_sse, iter_sse
 
 T = TypeVar("T")
 
@@ -39,8 +39,17 @@ class Reopened(Protocol):
     def meta(self) -> ResponseMeta: ...
 
 
+DEDUP_WINDOW = 10_000
+"""How many of the latest event ids a resumable stream remembers to skip what a server sends again."""
+
+
 class _Resumption:
-    """The decisions of a resumable stream, shared by its sync and async forms."""
+    """The decisions of a resumable stream, shared by its sync and async forms.
+
+    Replayed frames are recognised by id among the last `DEDUP_WINDOW` ids delivered (a window, not every id
+    ever seen: memory stays flat on a stream of any length). A server resuming from `Last-Event-ID` repeats
+    at most a few recent frames; one that replayed further back than the window would be delivered again.
+    """
 
     def __init__(self, retry_config: RetryConfig | None, terminal: Callable[[Any], bool] | None) -> None:
         self.retry_config = retry_config
@@ -50,6 +59,7 @@ class _Resumption:
         self.yielded = 0
         self.retry_ms: int | None = None  # the server's latest `retry:` hint
         self._seen: set[str] = set()
+        self._order: collections.deque[str] = collections.deque()  # the ids in `_seen`, oldest first
         self._position: str | None = None  # the id in force on the current connection
         self._replaying = False  # the current position was delivered on an earlier connection
         self._state: RetryState | None = None
@@ -68,7 +78,11 @@ class _Resumption:
         if sse.id and sse.id != self._position:
             self._position = sse.id
             self._replaying = sse.id in self._seen
-            self._seen.add(sse.id)
+            if not self._replaying:
+                self._seen.add(sse.id)
+                self._order.append(sse.id)
+                if len(self._order) > DEDUP_WINDOW:
+                    self._seen.discard(self._order.popleft())
         return not self._replaying
 
     def delivered(self, event: Any) -> None:
@@ -245,7 +259,7 @@ class ResumableEventStream(EventStream[T]):
                 elif type(action) is _Deliver:
                     yield action.event
                 elif action is _OPEN:
-                    frames = iter_sse(self.response.iter_bytes(), self.max_event_bytes)
+                    frames = self._sse()
                 elif action is _CLOSE:
                     self.response.close()
                 elif type(action) is _Sleep:
@@ -300,7 +314,7 @@ class ResumableEventStreamAsync(EventStreamAsync[T]):
                 elif type(action) is _Deliver:
                     yield action.event
                 elif action is _OPEN:
-                    frames = aiter_sse(self.response.aiter_bytes(), self.max_event_bytes)
+                    frames = self._asse()
                 elif action is _CLOSE:
                     await self.response.aclose()
                 elif type(action) is _Sleep:

@@ -20,13 +20,14 @@ from typing import Union
 
 from httpx_sse import ServerSentEvent
 
+from .._core.limits import DEFAULT_MAX_RESPONSE_BYTES
 from ..errors import ResponseValidationError
 
 _BOM = b"\xef\xbb\xbf"
 
-# The default cap of one event, when the caller names none: far above any MUXI frame (a chat frame is
-# under 1 KiB, a `completed` frame carries the whole reply), far below what would exhaust memory.
-DEFAULT_MAX_EVENT_BYTES = 64 * 1024 * 1024
+# The default cap of one event, when the caller names none: the SDK's default `max_response_bytes`, far above
+# any MUXI frame (a chat frame is under 1 KiB, a `completed` frame carries the whole reply).
+DEFAULT_MAX_EVENT_BYTES = DEFAULT_MAX_RESPONSE_BYTES
 
 Frame = Union[bytes, ServerSentEvent]
 

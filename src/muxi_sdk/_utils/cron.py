@@ -129,11 +129,20 @@ def schedule_kind(schedule: str) -> ScheduleKind | None:
     return None
 
 
+_KINDS = ("recurring", "one_time")
+
+
 def normalize_schedule(schedule: object, kind: ScheduleKind | None = None) -> tuple[str, ScheduleKind]:
     """Check a job schedule before sending: a cron string, an ISO 8601 string or a `datetime`.
 
     Returns the schedule as sent and its kind; `kind` (when given) must match what the schedule is.
     """
+    if kind is not None and kind not in _KINDS:
+        raise InvalidInputError(
+            f"type must be one of {', '.join(map(repr, _KINDS))} (or omitted: inferred from the schedule), "
+            f"not {kind!r}",
+            details={"field": "type", "value": kind, "allowed": list(_KINDS)},
+        )
     if isinstance(schedule, datetime):
         if kind == "recurring":
             raise InvalidInputError("a recurring job needs a cron expression, not a datetime")

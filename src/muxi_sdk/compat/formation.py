@@ -14,7 +14,8 @@ import binascii
 import json
 import logging
 import os
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,9 +134,17 @@ def _file(item: Any) -> Any:
 OFFICIAL_DEFAULT_USER = "0"
 
 
-def _chat_kwargs(payload: Mapping[str, Any], user_id: str) -> dict[str, Any]:
+def _payload(payload: Mapping[str, Any] | str) -> Mapping[str, Any]:
+    # The MUXI docs also write `formation.chat("Hello", user_id=...)`: a plain string is the message.
+    if isinstance(payload, str):
+        return {"message": payload}
     if not isinstance(payload, Mapping):
-        raise InvalidInputError("payload must be a dict like {'message': 'Hello'}")
+        raise InvalidInputError("payload must be a message string or a dict like {'message': 'Hello'}")
+    return payload
+
+
+def _chat_kwargs(payload: Mapping[str, Any] | str, user_id: str) -> dict[str, Any]:
+    payload = _payload(payload)
     kwargs = {k: payload[k] for k in _CHAT_FIELDS if payload.get(k) is not None}
     kwargs["user_id"] = user_id or payload.get("user_id") or OFFICIAL_DEFAULT_USER
     files = payload.get("files")
@@ -180,9 +189,23 @@ def _get_formation_info(self: Any) -> Target:
     return Target("system", "formation")
 
 
+class AgentList(dict[str, Any]):
+    """The official `get_agents()` value, `{"agents": [...], "count"}`, that iterates over its agents, as the
+    MUXI docs use it (`for agent in formation.get_agents(): agent["id"]`); keys, items and indexing are a
+    dict's."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.get("agents") or ())
+
+
+def _agent_list(value: Any) -> Any:
+    out = official_shape(value)
+    return AgentList(out) if isinstance(out, dict) else out
+
+
 def _get_agents(self: Any) -> Target:
-    """-> `m.agents.list()`: `{"agents": [...], "count"}`."""
-    return Target("agents", "list")
+    """-> `m.agents.list()`: `{"agents": [...], "count"}` (iterating gives the agents, see `AgentList`)."""
+    return Target("agents", "list", shape=_agent_list)
 
 
 def _get_agent(self: Any, agent_id: str) -> Target:
@@ -225,20 +248,22 @@ def _delete_secret(self: Any, key: str) -> Target:
     return Target("secrets", "delete", {"key": key}, shape=nothing)
 
 
-def _chat(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
+def _chat(self: Any, payload: dict[str, Any] | str, *, user_id: str = "") -> Target:
     """-> `m.chat.send(message=..., ...)`: always a JSON reply (sends `stream: false`), never raw SSE text.
-    `payload["mode"] == "async"` -> `m.chat.submit(...)`."""
-    kwargs = _chat_kwargs(payload, user_id)
-    args = {"message": payload.get("message"), **kwargs}
-    if payload.get("mode") == "async":  # submit() returns a Job: the official SDK returns the accepted answer
+    `payload["mode"] == "async"` -> `m.chat.submit(...)`. A plain string is the message (as the MUXI docs
+    write it)."""
+    body = _payload(payload)
+    args = {"message": body.get("message"), **_chat_kwargs(body, user_id)}
+    if body.get("mode") == "async":  # submit() returns a Job: the official SDK returns the accepted answer
         return Target("chat", "submit", args, shape=lambda job: official_shape(job.accepted))
     return Target("chat", "send", args)
 
 
-def _chat_stream(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
+def _chat_stream(self: Any, payload: dict[str, Any] | str, *, user_id: str = "") -> Target:
     """-> `m.chat.stream(message=..., ...)`, each event as `{"event", "data"}`; an error frame raises."""
-    kwargs = _chat_kwargs(payload, user_id)
-    return Target("chat", "stream", {"message": payload.get("message"), **kwargs}, frame=chat_frame)
+    body = _payload(payload)
+    kwargs = _chat_kwargs(body, user_id)
+    return Target("chat", "stream", {"message": body.get("message"), **kwargs}, frame=chat_frame)
 
 
 def _audio_chat(self: Any, payload: dict[str, Any], *, user_id: str = "") -> Target:
@@ -368,10 +393,28 @@ def _get_scheduler_job(self: Any, job_id: str) -> Target:
     return Target("scheduler", "get", {"job_id": job_id, "user_id": _job_user(self, job_id)})
 
 
+_DOCS_JOB_TYPES = frozenset({"prompt"})
+
+
+def _job_kind(job_type: str, schedule: str) -> str | None:
+    """The runtime's job kind for the official `job_type`. The MUXI docs write `job_type="prompt"`, which the
+    runtime does not know: the kind is then inferred from the schedule, with a warning."""
+    if job_type not in _DOCS_JOB_TYPES:
+        return job_type
+    warnings.warn(
+        f"create_scheduler_job(job_type={job_type!r}): the MUXI runtime's job types are 'recurring' (a cron "
+        f"schedule) and 'one_time' (an ISO 8601 datetime); the type is inferred from schedule={schedule!r}. "
+        "Pass job_type='recurring' or 'one_time' (m.scheduler.create(type=...) in muxi_sdk).",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return None
+
+
 def _create_scheduler_job(self: Any, job_type: str, schedule: str, message: str, user_id: str) -> Target:
     """-> `m.scheduler.create(type=job_type, schedule=..., message=..., user_id=...)`: owned by `user_id`
     (the official SDK put it in the body, where the runtime ignores it: every job belonged to user "0")."""
-    kwargs = {"type": job_type, "schedule": schedule, "message": message, "user_id": user_id}
+    kwargs = {"type": _job_kind(job_type, schedule), "schedule": schedule, "message": message, "user_id": user_id}
     return Target("scheduler", "create", kwargs, shape=_recording_jobs(self, user_id))
 
 
@@ -456,6 +499,12 @@ def _link_user_identifier(self: Any, muxi_user_id: str, identifiers: list[Any]) 
     if muxi_user_id:
         return Target("users", "link", {"muxi_user_id": muxi_user_id, "identifiers": identifiers})
     return Target("users", "associate", {"identifiers": identifiers})
+
+
+def _associate_user_identifiers(self: Any, identifiers: list[Any], user_id: str | None = None) -> Target:
+    """The MUXI docs' name: -> `m.users.associate(identifiers=...)` (a new user), or with `user_id` (an
+    existing MUXI user id) `m.users.link(muxi_user_id=..., identifiers=...)`. Returns `{"muxi_user_id", ...}`."""
+    return _link_user_identifier(self, user_id or "", identifiers)
 
 
 def _unlink_user_identifier(self: Any, identifier: str) -> Target:
@@ -599,6 +648,7 @@ _SPECS = {
     "delete_credential": _delete_credential,
     "get_user_identifiers_for_user": _get_user_identifiers_for_user,
     "link_user_identifier": _link_user_identifier,
+    "associate_user_identifiers": _associate_user_identifiers,
     "unlink_user_identifier": _unlink_user_identifier,
     "get_overlord_config": _get_overlord_config,
     "get_overlord_soul": _get_overlord_soul,
@@ -683,6 +733,7 @@ class FormationClient(_FormationBase, SyncClientShell):
     delete_credential = sync_method(_delete_credential)
     get_user_identifiers_for_user = sync_method(_get_user_identifiers_for_user)
     link_user_identifier = sync_method(_link_user_identifier)
+    associate_user_identifiers = sync_method(_associate_user_identifiers)
     unlink_user_identifier = sync_method(_unlink_user_identifier)
     get_overlord_config = sync_method(_get_overlord_config)
     get_overlord_soul = sync_method(_get_overlord_soul)
@@ -756,6 +807,7 @@ class AsyncFormationClient(_FormationBase, AsyncClientShell):
     delete_credential = async_method(_delete_credential)
     get_user_identifiers_for_user = async_method(_get_user_identifiers_for_user)
     link_user_identifier = async_method(_link_user_identifier)
+    associate_user_identifiers = async_method(_associate_user_identifiers)
     unlink_user_identifier = async_method(_unlink_user_identifier)
     get_overlord_config = async_method(_get_overlord_config)
     get_overlord_soul = async_method(_get_overlord_soul)

@@ -1,7 +1,7 @@
 """Typed errors. Catch `MuxiError` for everything, or a subclass for one kind of failure."""
 
 from .jobs import JobFailedError, JobTimeoutError
-from .mapping import error_from_response, operation_error, parse_retry_after
+from .mapping import error_from_response, feature_unavailable, operation_error, parse_retry_after
 from .muxierror import (
     APIStatusError,
     AuthenticationError,
@@ -57,6 +57,7 @@ __all__ = [
     "ValidationError",
     "WebhookVerificationError",
     "error_from_response",
+    "feature_unavailable",
     "operation_error",
     "parse_retry_after",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import json
 import math
+import re
 import time
 from typing import Any
 
@@ -64,15 +65,17 @@ _BODY_LIMIT = 10_000
 
 def _seconds(text: str | None, per_second: float = 1.0) -> float | None:
     # "nan", "inf" and "1e999" parse as floats: a NaN wait would crash time.sleep(), an infinite one hang.
+    # 0 and negative values say nothing usable ("-5" once meant: retry at once, thousands of times).
     try:
         value = float(text) / per_second if text else math.nan
     except ValueError:
         return None
-    return max(value, 0.0) if math.isfinite(value) else None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds to wait from `retry-after-ms` or `Retry-After` (delta seconds or HTTP date)."""
+    """Seconds to wait from `retry-after-ms` or `Retry-After` (delta seconds or HTTP date); None when absent,
+    unreadable, not finite, not positive or in the past (the retry policy then uses its backoff)."""
     ms = _seconds(headers.get("retry-after-ms"), 1000.0)
     if ms is not None:
         return ms
@@ -89,7 +92,8 @@ def parse_retry_after(headers: httpx.Headers, now: float | None = None) -> float
         return None
     if when is None:
         return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+    delta = when.timestamp() - (time.time() if now is None else now)
+    return delta if delta > 0 else None
 
 
 def _class_for(status: int, code: str | None) -> type[APIStatusError]:
@@ -127,6 +131,30 @@ def error_fields(body: Any, status: int, reason: str) -> tuple[str | None, str, 
     code = body.get("code")
     code_str = err if isinstance(err, str) and isinstance(code, int) else (code if isinstance(code, str) else None)
     return code_str, str(message or reason or f"HTTP {status}"), body, request_id
+
+
+# The runtime's 503 for a feature the formation does not declare ("Persistent memory not configured",
+# "Memory event substrate is not available", "Tuning is not active for this formation", "No agents are
+# available on this formation"): waiting cannot change the formation's configuration, so such an answer is
+# not retried. An overload 503 (a proxy's, or one with Retry-After) still is.
+_UNCONFIGURED = re.compile(
+    r"\bnot (?:configured|available|enabled|active)\b|^no \w+ (?:is|are) available\b", re.IGNORECASE
+)
+
+
+def feature_unavailable(response: httpx.Response) -> bool:
+    """A formation's 503 that says a feature is not configured (permanent), not an overload (transient)."""
+    if response.status_code != 503 or "retry-after" in response.headers:
+        return False
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return False
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict) or err.get("code") != "SERVICE_UNAVAILABLE":
+        return False
+    message = err.get("message")
+    return isinstance(message, str) and _UNCONFIGURED.search(message) is not None
 
 
 def redirect_error(response: httpx.Response, attempts: int = 1, *, followed: bool = False) -> RedirectError:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from .server import FakeMuxi
-from .state import FakeState
+from . import import_extra
 
 
 def main(argv: list[str] | None = None) -> None:
-    defaults = FakeState()
+    try:
+        FakeMuxi = import_extra("server").FakeMuxi
+        defaults = import_extra("state").FakeState()
+    except ImportError as exc:
+        sys.exit(f"python -m muxi_sdk.testing: {exc}")
     parser = argparse.ArgumentParser(prog="python -m muxi_sdk.testing", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8271)

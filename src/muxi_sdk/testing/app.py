@@ -13,10 +13,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .envelope import APIError, error_body
+from .envelope import APIError, error_body, validation_error
 from .faults import FaultMiddleware
 from .routes import ROUTE_MODULES
 from .state import FakeState, RecordedRequest
+from .validation import RequestValidation
 
 
 def _error_response(request: Request, exc: Exception) -> Response:
@@ -25,7 +26,14 @@ def _error_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         message = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, str(exc.detail))
         return JSONResponse(error_body(exc.status_code, message), status_code=exc.status_code)
+    if isinstance(exc, _INPUT_ERRORS):
+        # A route tripped over a value of the wrong type that no runtime schema describes (the schemas
+        # catch the rest first, see validation.py): the runtime would have refused it with 422, never 500.
+        return validation_error(("body", f"Input has the wrong type: {exc}", "string", "wrong_type")).response()
     return JSONResponse(error_body(500, str(exc)), status_code=500)
+
+
+_INPUT_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
 
 class _Recorder:
@@ -87,4 +95,4 @@ def create_app(state: FakeState | None = None) -> ASGIApp:
         },
     )
     app.state.muxi = state
-    return _Recorder(FaultMiddleware(app, state.faults), state)
+    return _Recorder(FaultMiddleware(RequestValidation(app), state.faults), state)

@@ -8,6 +8,7 @@ from starlette.requests import Request
 
 from .envelope import APIError
 from .state import FakeState
+from .validation import raise_pending
 
 _MISSING = "A valid {kind} API key is required. Please provide the 'X-Muxi-{Kind}-Key' header."
 _INVALID = "Invalid {kind} API key. Please check your 'X-Muxi-{Kind}-Key' header value."
@@ -23,7 +24,17 @@ def _check(request: Request, kind: str, expected: str) -> bool:
 
 
 def require(request: Request, state: FakeState, kind: str) -> str:
-    """kind: "client", "admin" or "dual". Returns the kind of key that authenticated."""
+    """kind: "client", "admin" or "dual". Returns the kind of key that authenticated.
+
+    Then raises the request's 422, if `validation.RequestValidation` found one: the runtime checks the key
+    first and the body and query second, before any route logic.
+    """
+    authenticated = _authenticate(request, state, kind)
+    raise_pending(request.scope)
+    return authenticated
+
+
+def _authenticate(request: Request, state: FakeState, kind: str) -> str:
     if kind == "dual":
         if request.headers.get("x-muxi-admin-key") is not None and _check(request, "admin", state.admin_key):
             return "admin"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import itertools
 import json
 import threading
+import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +32,18 @@ class DropFault:
 
 
 @dataclass
+class HugeFault:
+    body: bytes
+    status: int = 200
+    gzip: bool = False
+    content_type: str = "application/json"
+    path_contains: str | None = None
+
+
+_F = TypeVar("_F", StatusFault, DropFault, HugeFault)
+
+
+@dataclass
 class Faults:
     """Fault switches. Set attributes directly, or use the helpers; `reset()` turns everything off.
 
@@ -44,6 +59,14 @@ class Faults:
       idempotency records included), then the connection drops: `"before"` any byte of the response is sent,
       or `"during"` its body (headers and half of the first body chunk arrive). A response lost in transit.
     - `body_stall_ms`: one-piece bodies (JSON answers) send their first half, pause this long, then the rest.
+    - `body_drip_ms`: one-piece bodies are sent one byte at a time, this many ms apart (a server that keeps
+      every socket read short but never finishes).
+    - `huge_next(n, size, gzip=..., status=..., content_type=...)`: the next n matching requests answer a
+      body of `size` bytes (after decoding): a JSON envelope padded with one long string, or for
+      `text/event-stream` one event that large; `gzip=True` sends it compressed (a decompression bomb).
+    - `repeat_pages`: list routes ignore `offset` and `limit`: every page is their default first page.
+    - `events_flood`: `/v1/events` streams send this many extra activity frames (with ids) before the end.
+    - `events_replay_on_resume`: a resumed `/v1/events` stream first repeats this many frames it had sent.
     """
 
     latency_ms: int = 0
@@ -56,6 +79,11 @@ class Faults:
     queued: list[StatusFault] = field(default_factory=list)
     body_stall_ms: int = 0
     drops: list[DropFault] = field(default_factory=list)
+    body_drip_ms: int = 0
+    huge: list[HugeFault] = field(default_factory=list)
+    repeat_pages: bool = False
+    events_flood: int = 0
+    events_replay_on_resume: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail_next(
@@ -93,13 +121,42 @@ class Faults:
             self.queued.clear()
             self.body_stall_ms = 0
             self.drops.clear()
+            self.body_drip_ms = 0
+            self.huge.clear()
+            self.repeat_pages = False
+            self.events_flood = 0
+            self.events_replay_on_resume = 0
+
+    def huge_next(
+        self,
+        count: int,
+        size: int,
+        *,
+        gzip: bool = False,
+        status: int = 200,
+        content_type: str = "application/json",
+        path_contains: str | None = None,
+    ) -> None:
+        """The next `count` matching requests answer a body of `size` bytes (decoded), gzip-compressed or not.
+
+        The body is built now, in the caller's thread (a compressed one never exists inflated)."""
+        body = _huge_body(size, "event-stream" in content_type, gzip)
+        with self._lock:
+            self.huge.extend(HugeFault(body, status, gzip, content_type, path_contains) for _ in range(count))
+
+    def _take_first(self, queue: list[_F], path: str) -> _F | None:
+        """Pop the first queued fault meant for `path` (any path, or one containing its `path_contains`)."""
+        with self._lock:
+            for i, fault in enumerate(queue):
+                if fault.path_contains is None or fault.path_contains in path:
+                    return queue.pop(i)
+        return None
+
+    def take_huge(self, path: str) -> HugeFault | None:
+        return self._take_first(self.huge, path)
 
     def take(self, path: str) -> StatusFault | None:
-        with self._lock:
-            for i, fault in enumerate(self.queued):
-                if fault.path_contains is None or fault.path_contains in path:
-                    return self.queued.pop(i)
-        return None
+        return self._take_first(self.queued, path)
 
     def drop_response_next(self, count: int = 1, *, when: str = "before", path_contains: str | None = None) -> None:
         """Run the next `count` matching requests, then drop the connection `"before"` or `"during"` the response."""
@@ -109,11 +166,7 @@ class Faults:
             self.drops.extend(DropFault(when, path_contains) for _ in range(count))
 
     def take_drop(self, path: str) -> DropFault | None:
-        with self._lock:
-            for i, fault in enumerate(self.drops):
-                if fault.path_contains is None or fault.path_contains in path:
-                    return self.drops.pop(i)
-        return None
+        return self._take_first(self.drops, path)
 
     def take_truncation(self) -> bool:
         with self._lock:
@@ -143,6 +196,12 @@ class FaultMiddleware:
         if fault is not None:
             await _send_fault(fault, send)
             return
+        huge = faults.take_huge(scope["path"])
+        if huge is not None:
+            await _send_huge(huge, send)
+            return
+        if faults.repeat_pages and scope.get("query_string"):
+            scope = {**scope, "query_string": _without_offset(scope["query_string"])}
         drop = faults.take_drop(scope["path"])
         if drop is not None:
             await self.app(scope, receive, _dropping(send, drop.when))
@@ -153,6 +212,9 @@ class FaultMiddleware:
             return
         if faults.body_stall_ms:
             await self.app(scope, receive, _stalling(send, faults.body_stall_ms / 1000))
+            return
+        if faults.body_drip_ms:
+            await self.app(scope, receive, _dripping(send, faults.body_drip_ms / 1000))
             return
         await self.app(scope, receive, send)
 
@@ -233,3 +295,54 @@ def _stalling(send: Send, seconds: float) -> Send:
         await send(message)
 
     return wrapped
+
+
+def _dripping(send: Send, seconds: float) -> Send:
+    async def wrapped(message: Message) -> None:
+        body: Any = message.get("body")
+        if message["type"] == "http.response.body" and not message.get("more_body") and body:
+            for i in range(len(body)):
+                last = i == len(body) - 1
+                await send({"type": "http.response.body", "body": body[i : i + 1], "more_body": not last})
+                if not last:
+                    await asyncio.sleep(seconds)
+            return
+        await send(message)
+
+    return wrapped
+
+
+def _without_offset(query: bytes) -> bytes:
+    return b"&".join(p for p in query.split(b"&") if not p.startswith((b"offset=", b"limit=")))
+
+
+_BLOCK = 1 << 20
+
+
+@functools.lru_cache(maxsize=8)
+def _huge_body(size: int, stream: bool, gzip: bool) -> bytes:
+    """`size` bytes: `{"success": true, "data": {"pad": "aaa..."}}`, or one SSE event; compressed in 1 MiB
+    blocks when asked (so the fake never holds the inflated body)."""
+    head = b'data: {"token": {"type": "content", "content": "' if stream else b'{"success": true, "data": {"pad": "'
+    tail = b'"}}\n\n' if stream else b'"}}'
+    pad = max(size - len(head) - len(tail), 0)
+    block = b"a" * _BLOCK
+    pieces = itertools.chain([head], (block[: min(_BLOCK, pad - i)] for i in range(0, pad, _BLOCK)), [tail])
+    if not gzip:
+        return b"".join(pieces)
+    z = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    out = [z.compress(p) for p in pieces]
+    out.append(z.flush())
+    return b"".join(out)
+
+
+async def _send_huge(fault: HugeFault, send: Send) -> None:
+    body = fault.body
+    headers = [(b"content-type", fault.content_type.encode()), (b"content-length", str(len(body)).encode())]
+    if fault.gzip:
+        headers.append((b"content-encoding", b"gzip"))
+    await send({"type": "http.response.start", "status": fault.status, "headers": headers})
+    for i in range(0, len(body), _BLOCK):
+        await send({"type": "http.response.body", "body": body[i : i + _BLOCK], "more_body": i + _BLOCK < len(body)})
+    if not body:
+        await send({"type": "http.response.body", "body": b""})

@@ -1,4 +1,8 @@
-"""Pytest fixtures for the fake MUXI server (auto-registered; inert unless a test asks for them)."""
+"""Pytest fixtures for the fake MUXI server (auto-registered; inert unless a test asks for them).
+
+Loaded in every pytest run of an environment where muxi-sdk is installed, so it imports nothing beyond
+pytest: without the `testing` extra the fixtures fail with the install hint, and every other test runs.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,13 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def muxi_fake_server() -> Iterator[FakeMuxi]:
     """One fake MUXI server for the whole session (state shared across tests)."""
-    from .server import FakeMuxi
+    from . import import_extra
 
-    with FakeMuxi() as fake:
+    try:
+        server = import_extra("server")
+    except ImportError as exc:
+        pytest.fail(f"muxi_fake_server: {exc}", pytrace=False)
+    with server.FakeMuxi() as fake:
         yield fake
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,19 @@ FEATURES = ("tuning", "proactive", "artifacts", "skills", "history")
 
 def default_features() -> dict[str, bool]:
     return dict.fromkeys(FEATURES, True)
+
+
+# What reset() restores to the values the state was built with.
+_SWITCHES = (
+    "async_chat",
+    "webhook_retries",
+    "webhook_backoff_s",
+    "webhook_backoff_max_s",
+    "webhook_timeout_s",
+    "features",
+    "skills_runtime_bug",
+    "proactive_channels",
+)
 
 
 @dataclass
@@ -42,9 +56,9 @@ class FakeState:
     secret_key: str = DEFAULT_SECRET_KEY
     formation_id: str = DEFAULT_FORMATION_ID
     version: str = "1.0.0"
-    # True: `mode: "async"` with a webhook_url is accepted (202) as the MUXI docs describe.
-    # False: answer 501 like muxi-runtime 1.20260928, which cannot do per-request async over HTTP.
-    async_chat: bool = True
+    # False (the default): `mode: "async"` answers 501 like muxi-runtime 1.20260928, which cannot do
+    # per-request async over HTTP. True: opt in to what the MUXI docs describe (202, then a signed webhook).
+    async_chat: bool = False
     keepalive_interval_s: float = 1.0
     # Signed webhook deliveries of async chats (testing/webhooks.py): up to `webhook_retries` retries, waiting
     # webhook_backoff_s * 2**n seconds (1, 2, 4 ...) capped at webhook_backoff_max_s; per-attempt timeout.
@@ -76,6 +90,8 @@ class FakeState:
     started_at: float = 0.0
 
     def __post_init__(self) -> None:
+        # reset() goes back to what the server was built with (FakeMuxi(async_chat=True) stays opted in)
+        self._switches = {name: copy.copy(getattr(self, name)) for name in _SWITCHES}
         self.install_webhook_deliverer()
 
     def install_webhook_deliverer(self) -> None:
@@ -101,10 +117,6 @@ class FakeState:
             self.executions.clear()
             self.idempotency_locks.clear()
             self.tables.clear()
-        self.async_chat = True
-        self.webhook_retries, self.webhook_backoff_s, self.webhook_backoff_max_s = 3, 1.0, 60.0
-        self.webhook_timeout_s = 30.0
-        self.features = default_features()
-        self.skills_runtime_bug = False
-        self.proactive_channels = ("telegram", "slack")
+        for name, value in self._switches.items():
+            setattr(self, name, copy.copy(value))
         self.install_webhook_deliverer()

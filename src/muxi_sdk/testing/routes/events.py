@@ -80,6 +80,8 @@ def _frames(state: FakeState, scope: str | None, sid: str | None, rid: str | Non
     frames: list[Frame] = [("open", {"type": "stream_open", "session_id": sid, "request_id": rid})]
     for when, session_id, owner, req, message, reply in turns:
         frames += _turn_frames(owner, session_id, when, req, message, reply)
+    for n in range(state.faults.events_flood):
+        frames.append((f"flood:{n}", {"type": "chat.activity", "message": f"activity {n}", "session_id": sid}))
     frames.append(("completed", {"type": "stream_completed", "session_id": sid, "request_id": rid}))
     return frames
 
@@ -95,6 +97,7 @@ async def _stream(state: FakeState, frames: list[Frame], last_event_id: str | No
     if last_event_id:
         ids = [f[0] for f in frames]
         start = ids.index(last_event_id) + 1 if last_event_id in ids else 0
+        start = max(start - faults.events_replay_on_resume, 0)
     if faults.events_retry_ms is not None:
         yield f"retry: {faults.events_retry_ms}\n\n"
     drop_after = faults.drop_events_after

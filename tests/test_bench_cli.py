@@ -1,0 +1,37 @@
+"""`python bench/run.py`: only `--update-docs` rewrites the committed docs/benchmarks results (runs no benchmark)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench() -> Any:
+    spec = importlib.util.spec_from_file_location("_muxi_bench_run", ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_and_full_runs_write_outside_the_committed_results(bench: Any) -> None:
+    committed = ROOT / "docs" / "benchmarks"
+    for argv in ([], ["--quick"]):
+        out = bench.output_dir(bench.parse_args(argv))
+        assert out == ROOT / "bench" / "results" != committed
+    assert bench.output_dir(bench.parse_args(["--quick", "--out", "/tmp/x"])) == Path("/tmp/x")
+    assert "bench/results/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_only_update_docs_writes_the_committed_results(bench: Any) -> None:
+    assert bench.output_dir(bench.parse_args(["--update-docs"])) == ROOT / "docs" / "benchmarks"
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--update-docs", "--quick"])  # the committed results are full runs
