@@ -45,8 +45,8 @@ from muxi_sdk._core.auth import (  # noqa: E402
     USER_ID_HEADER,
 )
 from muxi_sdk._core.operation import Operation  # noqa: E402
-from muxi_sdk._core.request import BaseSDK  # noqa: E402
 from muxi_sdk._core.resources import nested  # noqa: E402
+from muxi_sdk.basesdk import BaseSDK  # noqa: E402
 from muxi_sdk.sdk import Muxi  # noqa: E402
 from muxi_sdk.types.basemodel import InputModel  # noqa: E402
 

@@ -15,7 +15,8 @@ from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
 
 # internal: `probe` sends a raw Operation through the request path (for tests of the path itself)
 from muxi_sdk._core.operation import Call, Operation, RequestInput
-from muxi_sdk._core.request import BaseSDK, call_options
+from muxi_sdk._core.options import call_options
+from muxi_sdk.basesdk import BaseSDK
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from muxi_sdk import chat, memory, sessions, system
 
 # internal: a differential test of two internal parsing paths (one pass vs general) on the same bytes
-from muxi_sdk._core import pagination, request
+from muxi_sdk._core import pagination
+from muxi_sdk._core import parse as request
 from muxi_sdk._core.operation import Call, Operation, RequestInput
-from muxi_sdk._core.request import CallOptions
+from muxi_sdk._core.options import CallOptions
 
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-2, 3), st.floats(allow_nan=False, width=32), st.sampled_from(["a", "b", ""])
@@ -153,7 +154,7 @@ def page(
 ) -> Any:
     op = dataclasses.replace(op, response=response_type)
     at = pagination._Cursor(None, Call(op, RequestInput(), CallOptions()), spec, **cursor)  # type: ignore[arg-type]
-    result = request._parse(op, response(body), 1, 0.0)
+    result = request.parse_response(op, response(body), 1, 0.0)
     return described(pagination._make_page(at, result, is_async))
 
 
@@ -187,8 +188,8 @@ def test_one_pass_envelopes_equal_the_general_path(which: Any, draw: st.DataObje
     op, data = which
     body = draw.draw(bodies(data, op.envelope))
     res = response(body)
-    general = outcome(lambda: described(request._parse_general(op, res, body, 1, 0.0)))
-    assert outcome(lambda: described(request._parse(op, res, 1, 0.0))) == general
+    general = outcome(lambda: described(request.parse_general(op, res, body, 1, 0.0)))
+    assert outcome(lambda: described(request.parse_response(op, res, 1, 0.0))) == general
     if op.envelope and op.response is not None and body:
         fast = request._parse_enveloped(op, res, body, 1, 0.0)
         if fast is not request._NOT_FAST:  # whatever the one pass takes, it must answer as the general path
@@ -201,9 +202,9 @@ def test_the_fuzzer_reaches_both_paths() -> None:
         {"success": True, "data": {"sessions": [{"session_id": "a"}, {"session_id": "b"}], "count": 2}}
     ).encode()
     op = dataclasses.replace(sessions.LIST, response=pagination._page_response(sessions.LIST_PAGES))
-    assert isinstance(request._parse(op, response(good), 1, 0.0), pagination._OnePage)
+    assert isinstance(request.parse_response(op, response(good), 1, 0.0), pagination._OnePage)
     odd = json.dumps({"success": True, "data": {"sessions": [{"session_id": 5}]}}).encode()
-    assert type(request._parse(op, response(odd), 1, 0.0)) is pagination._PageData
-    assert type(request._parse_general(op, response(good), good, 1, 0.0)) is pagination._page_response(
+    assert type(request.parse_response(op, response(odd), 1, 0.0)) is pagination._PageData
+    assert type(request.parse_general(op, response(good), good, 1, 0.0)) is pagination._page_response(
         sessions.LIST_PAGES
     )  # the general path validates the raw `_PageData` (its subclass carries only the one-pass type)

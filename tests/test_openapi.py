@@ -13,7 +13,9 @@ from _helpers import ROOT, discover, load_script
 
 # internal: a demo resource is built the way resources are, to prove the spec generator reads it
 from muxi_sdk._core.operation import Call, Operation, RequestInput
-from muxi_sdk._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from muxi_sdk._core.options import RequestOptions, call_options
+from muxi_sdk._core.twins import async_op, sync_op
+from muxi_sdk.basesdk import BaseSDK
 from muxi_sdk.sdk import Muxi
 
 FIX = "run `python scripts/gen_openapi.py` and commit the result"

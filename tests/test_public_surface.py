@@ -205,7 +205,7 @@ def test_help_shows_each_twins_own_return_type() -> None:
 
 
 def test_a_streaming_builder_needs_async_stream_op() -> None:
-    from muxi_sdk._core.request import async_op  # internal: the twin factory's own guard
+    from muxi_sdk._core.twins import async_op  # internal: the twin factory's own guard
     from muxi_sdk.chat import Chat
 
     wrong = async_op(Chat._stream)

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-# internal: the walk reads how resources are put together (BaseSDK, nested), which no public name exposes.
-from muxi_sdk._core.request import BaseSDK
 from muxi_sdk._core.resources import nested
+
+# internal: the walk reads how resources are put together (BaseSDK, nested), which no public name exposes.
+from muxi_sdk.basesdk import BaseSDK
 from muxi_sdk.sdk import Muxi
 
 ROOT = Path(__file__).resolve().parents[1]

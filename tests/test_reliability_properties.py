@@ -19,7 +19,7 @@ from muxi_sdk import ChatStream, EventStream, webhooks
 
 # internal: properties of the response parser and the frame decoders, fed inputs no server would send
 from muxi_sdk._core.operation import Operation
-from muxi_sdk._core.request import _parse
+from muxi_sdk._core.parse import parse_response
 from muxi_sdk._streams.chat import decode_chat_event
 from muxi_sdk.errors import (
     APIStatusError,
@@ -78,7 +78,7 @@ def test_parse_of_any_2xx_returns_a_result_or_a_typed_error(
     op: Operation, status: int, body: bytes, headers: dict[str, str]
 ) -> None:
     try:
-        _parse(op, response(status, body, headers), 1, 0.0)
+        parse_response(op, response(status, body, headers), 1, 0.0)
     except MuxiError as exc:
         # Only two outcomes: a body of the wrong shape, or an envelope that says it failed.
         assert isinstance(exc, (ResponseValidationError, APIStatusError)), type(exc)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
+from .basesdk import BaseSDK
 from .models.agents import Agent, AgentList, KnowledgeSyncRequest, KnowledgeSyncResult
 
 _TAGS = ("agents",)

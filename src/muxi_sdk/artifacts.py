@@ -8,9 +8,11 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput, StreamCall
-from ._core.request import BaseSDK, RequestOptions, async_op, async_stream_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, async_stream_op, sync_op
 from ._streams.download import Download, DownloadAsync
 from ._utils.inputs import bounded_int
+from .basesdk import BaseSDK
 from .errors import InvalidInputError
 from .models.artifacts import ArtifactVersions, StoredArtifact, StoredArtifactList
 

@@ -8,10 +8,12 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, sync_op
 from ._core.userscope import end_user
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
+from .basesdk import BaseSDK
 from .models.channels import UserChannels, UserChannelsUpdate
 
 _TAGS = ("users",)

@@ -8,22 +8,16 @@ from typing import Any, Literal
 
 from typing_extensions import Unpack
 
+from ._core.actions import StreamStart
 from ._core.jobs import Job, JobKind
 from ._core.operation import Call, Operation, RequestInput, StreamCall
-from ._core.request import (
-    BaseSDK,
-    CallOptions,
-    RequestOptions,
-    StreamStart,
-    async_op,
-    async_stream_op,
-    call_options,
-    sync_op,
-)
+from ._core.options import CallOptions, RequestOptions, call_options
 from ._core.resources import renamed
+from ._core.twins import async_op, async_stream_op, sync_op
 from ._streams.chat import ChatStream, ChatStreamAsync, decode_chat_event
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import file_source, json_body
+from .basesdk import BaseSDK
 from .errors import InvalidInputError
 from .models.chat import AsyncChatAccepted, ChatRequest, ChatResponse, UIResponse, UIResponseTypedDict
 from .models.requests import RequestStatus

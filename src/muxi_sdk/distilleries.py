@@ -19,9 +19,11 @@ from typing_extensions import Unpack
 
 from ._core.jobs import FAILED, Job, JobKind, started
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import Body, dumps, json_body
+from .basesdk import BaseSDK
 from .errors import InvalidInputError
 from .models.memory_admin import (
     DistilledBatch,

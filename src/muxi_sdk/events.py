@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Unpack
 
 from ._core.operation import Operation, RequestInput, StreamCall
-from ._core.request import BaseSDK, RequestOptions, async_stream_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_stream_op, sync_op
 from ._core.userscope import require_user
 from ._streams.resumable import resumable
 from ._streams.runtime import RuntimeEventStream, RuntimeEventStreamAsync, decode_runtime_event, is_last
 from ._utils.deprecation import renamed_attributes
+from .basesdk import BaseSDK
 
 USER = Operation("events_user", "GET", "/events", "dual", stream=True, user="client_key", tags=("events",))
 SESSION = Operation(

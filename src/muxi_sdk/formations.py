@@ -18,23 +18,17 @@ from typing import IO, Any, Literal, Union
 
 from typing_extensions import Unpack
 
+from ._core.actions import StreamStart
 from ._core.operation import Call, Operation, RequestInput, StreamCall
-from ._core.request import (
-    BaseSDK,
-    CallOptions,
-    RequestOptions,
-    StreamStart,
-    async_op,
-    async_stream_op,
-    call_options,
-    require_id,
-    sync_op,
-)
+from ._core.options import CallOptions, RequestOptions, call_options
+from ._core.request import require_id
 from ._core.resources import renamed
+from ._core.twins import async_op, async_stream_op, sync_op
 from ._streams.eventstream import EventStream, EventStreamAsync
 from ._streams.lifecycle import LifecycleStream, LifecycleStreamAsync, decode_formation_log_event, lifecycle_decoder
 from ._utils.bundles import Manifest, check_gzip_head, inspect_bundle, pack_directory, read_manifest
 from ._utils.serializers import RawBody, raw_body
+from .basesdk import BaseSDK
 from .errors import (  # the formation errors lived here before errors/: users import them from here too
     InvalidInputError,
 )

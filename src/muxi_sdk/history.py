@@ -7,8 +7,10 @@ import datetime
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, sync_op
 from ._utils.inputs import bounded_int, iso_date
+from .basesdk import BaseSDK
 from .errors import InvalidInputError
 from .models.history import HistoryList
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
 from ._core.resources import nested, renamed
+from ._core.twins import async_op, sync_op
+from .basesdk import BaseSDK
 from .models.mcp import McpConfig, McpServer, McpServerList, McpToolList
 
 _TAGS = ("mcp",)

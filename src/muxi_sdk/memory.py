@@ -9,8 +9,9 @@ from typing_extensions import Unpack
 
 from ._core.jobs import Job, JobKind, started
 from ._core.operation import Call, Operation, PageCall, RequestInput
+from ._core.options import RequestOptions, call_options
 from ._core.pagination import PageSpec, paginated
-from ._core.request import RequestOptions, async_op, call_options, sync_op
+from ._core.twins import async_op, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
 from .distilleries import Distilleries

@@ -7,7 +7,9 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, sync_op
+from .basesdk import BaseSDK
 from .models.requests import RequestCancellation, RequestList, RequestStatus
 
 LIST = Operation("requests_list", "GET", "/requests", "dual", RequestList, user="client_key", tags=("requests",))

@@ -7,10 +7,12 @@ from datetime import datetime
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, sync_op
 from ._utils.cron import normalize_schedule
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
+from .basesdk import BaseSDK
 from .models.scheduler import (
     JobDeleted,
     JobState,

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._core.httpclient import AsyncHttpClient, ClientPool, HttpClient, close_pool
 from ._core.limits import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT_MS
-from ._core.request import BaseSDK
 from ._core.retries import RetryConfig
 from ._core.urls import check_base_url
 from ._hooks import SDKHooks
 from ._utils.logger import Logger, default_logger
 from ._utils.redaction import conceal
+from .basesdk import BaseSDK
 from .sdkconfiguration import DEFAULT_MAX_UPLOAD_BYTES, SDKConfiguration, check_default_headers, resolve_aliases
 from .types import UNSET, OptionalNullable
 

@@ -8,10 +8,12 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, PageCall, RequestInput
+from ._core.options import RequestOptions, call_options
 from ._core.pagination import PageSpec, paginated
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.twins import async_op, sync_op
 from ._utils.inputs import body_dict, validate_input
 from ._utils.serializers import json_body
+from .basesdk import BaseSDK
 from .errors import InvalidInputError
 from .models.sessions import (
     RestoreMessage,

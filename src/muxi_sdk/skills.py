@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing_extensions import Unpack
 
 from ._core.operation import Call, Operation, RequestInput
-from ._core.request import BaseSDK, RequestOptions, async_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
+from ._core.twins import async_op, sync_op
+from .basesdk import BaseSDK
 from .models.skills import AgentSkillList, Skill, SkillList
 
 # Client key only (the runtime mounts the skills router with the client-key check).

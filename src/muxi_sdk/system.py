@@ -12,10 +12,13 @@ from typing import Any
 
 from typing_extensions import Unpack
 
+from ._core.actions import StreamStart
 from ._core.operation import Call, Operation, RequestInput, StreamCall
-from ._core.request import BaseSDK, RequestOptions, StreamStart, async_op, async_stream_op, call_options, sync_op
+from ._core.options import RequestOptions, call_options
 from ._core.resources import nested, renamed
+from ._core.twins import async_op, async_stream_op, sync_op
 from ._streams.logs import LogStream, LogStreamAsync, decode_log_event
+from .basesdk import BaseSDK
 from .errors import InvalidInputError
 from .models.system import (
     A2AConfig,

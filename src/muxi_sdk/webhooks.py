@@ -34,7 +34,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
 
-from ._core.request import BaseSDK
+from .basesdk import BaseSDK
 from .errors import ConfigurationError, InvalidInputError, WebhookVerificationError
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from muxi_sdk import Muxi
 
 # internal: the coverage check walks every Operation the resources declare
 from muxi_sdk._core.operation import Operation
-from muxi_sdk._core.request import BaseSDK
+from muxi_sdk.basesdk import BaseSDK
 
 from .helpers import PARTIAL_RUN, RECORDER, OperationRecorder
 

@@ -26,7 +26,7 @@ from ..errors import InvalidInputError, JobFailedError, JobTimeoutError
 
 if TYPE_CHECKING:
     from .operation import Call
-    from .request import BaseSDK
+    from .request import RequestPath
 
 A = TypeVar("A")
 S = TypeVar("S")
@@ -95,7 +95,7 @@ class Job(Generic[A, S]):
 
     def __init__(
         self,
-        owner: BaseSDK,
+        owner: RequestPath,
         kind: JobKind,
         accepted: A,
         job_id: str | None,
@@ -217,7 +217,7 @@ def _poll_options(step: _Poll) -> dict[str, Any]:
 
 
 def started(
-    owner: BaseSDK,
+    owner: RequestPath,
     kind: JobKind,
     accepted: A,
     job_id: str | None,

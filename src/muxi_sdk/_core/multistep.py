@@ -3,7 +3,7 @@
 A multi-step builder is a generator: it validates its arguments, then *yields* each `Call` it wants run and
 receives its result (or, for an API error, has the `MuxiError` thrown in at the `yield`, so it can fall back
 with an ordinary `try/except`); its `return` value is the method's result. `sync_steps` / `async_steps` run
-every call through the shared request path (`BaseSDK._execute` / `_execute_async`), so the twins differ only
+every call through the shared request path (`RequestPath._execute` / `_execute_async`), so the twins differ only
 in the send, exactly like single-request operations:
 
     def _set(self, *, key: str, value: str) -> Steps[SecretSetResult]:
@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import MuxiError
 from .operation import BaseCall
-from .request import named_twin
+from .twins import named_twin
 
 if TYPE_CHECKING:
-    from .request import BaseSDK
+    from .request import RequestPath
 
 R = TypeVar("R")
 P = ParamSpec("P")
-SDK = TypeVar("SDK", bound="BaseSDK")
+SDK = TypeVar("SDK", bound="RequestPath")
 
 Steps = Generator[BaseCall, Any, R]
 """What a multi-step builder returns: a generator of `Call`s whose return value is the result."""

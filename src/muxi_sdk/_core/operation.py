@@ -101,7 +101,7 @@ class BaseCall:
 
     op: Operation
     input: RequestInput
-    options: Any  # _core.request.CallOptions
+    options: Any  # _core.options.CallOptions
     stream: Callable[[Any, bool], Any] | None = None
     post: Callable[[Any, bool], Any] | None = None
 

@@ -36,11 +36,12 @@ from pydantic import ConfigDict, Field, create_model
 from ..errors import InvalidInputError, ResponseValidationError
 from ..types.basemodel import BaseModel
 from .operation import Call, Operation, PageCall, RequestInput
-from .request import type_adapter
+from .parse import type_adapter
 
 if TYPE_CHECKING:
     from ..models.shared import ResponseMeta
-    from .request import BaseSDK, CallOptions
+    from .options import CallOptions
+    from .request import RequestPath
 
 T = TypeVar("T")
 P = TypeVar("P", bound="_PageBase[Any]")
@@ -181,7 +182,7 @@ def _select(expr: str, data: Any) -> list[Any]:
 class _Cursor:
     """Where the next request starts, and what this iteration has returned already."""
 
-    sdk: BaseSDK
+    sdk: RequestPath
     call: Call[Any]
     spec: PageSpec[Any]
     page_size: int
@@ -191,7 +192,7 @@ class _Cursor:
 
 
 def paginated(
-    sdk: BaseSDK,
+    sdk: RequestPath,
     op: Operation,
     spec: PageSpec[T],
     request: RequestInput,

@@ -1,34 +1,29 @@
 """The one request path: describe -> build -> auth -> hooks -> retry -> send -> envelope -> model or error.
 
-Every operation goes through `BaseSDK._flow`, a generator that decides everything and *yields* the I/O it
-needs (send, read, close, sleep). `_drive` runs it with a sync client and `_drive_async` with an async one,
+Every operation goes through `RequestPath._flow`, a generator that decides everything and *yields* the I/O it
+needs (send, read, close, sleep). `drive` runs it with a sync client and `drive_async` with an async one,
 so a method and its `_async` twin share every line except the send.
 """
 
 from __future__ import annotations
 
-import collections.abc
 import functools
-import inspect
-import json
 import re
 import time
-import typing
 import uuid
-from collections.abc import Callable, Coroutine, Generator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Union, overload
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from typing_extensions import TypedDict
 
 from .. import errors
 from .._hooks import HookContext
 from .._utils.logger import NoOpLogger, redact_headers, redact_url
 from .._utils.redaction import Secret, conceal_headers
 from ..models.shared import ResponseMeta
-from ..types import UNSET, OptionalNullable
+from ..types import UNSET
+from .actions import Close, Flow, Read, Send, Sleep, StreamStart
 from .auth import (
     ADMIN_KEY_HEADER,
     CLIENT_KEY_HEADER,
@@ -37,80 +32,23 @@ from .auth import (
     auth_headers,
 )
 from .deadline import attempt_deadline, cut_by_budget
-from .httpclient import closed_loop_error, sdk_headers
-from .limits import STREAM_LIMITS_KEY, StreamLimits, aread_body, read_body
-from .operation import BaseCall, Call, Operation, PageCall, RequestInput, StreamCall
-from .retries import RetryConfig, RetryState
+from .drivers import drive, drive_async
+from .httpclient import sdk_headers
+from .limits import STREAM_LIMITS_KEY, StreamLimits
+from .operation import BaseCall, Operation, RequestInput
+from .options import CallOptions
+from .parse import parse_response
+from .retries import RetryState
 from .urls import check_base_url, check_same_origin, formation_base
 from .userscope import require_user
 
 if TYPE_CHECKING:
-    from pydantic import TypeAdapter
 
-    from .._streams.eventstream import AsyncClosable, AsyncStreamContext
+    from .._streams.eventstream import AsyncClosable
     from ..sdkconfiguration import SDKConfiguration
-    from .pagination import AsyncPage, Page
 
-T = TypeVar("T")
-R = TypeVar("R")
-S = TypeVar("S")
 A = TypeVar("A", bound="AsyncClosable")
-P = ParamSpec("P")
-SDK = TypeVar("SDK", bound="BaseSDK")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class CallOptions:
-    retries: OptionalNullable[RetryConfig] = UNSET
-    server_url: str | None = None
-    timeout_ms: int | None = None
-    http_headers: Mapping[str, str] | None = None
-    extra_headers: Mapping[str, str] | None = None
-    extra_query: Mapping[str, Any] | None = None
-    extra_body: Mapping[str, Any] | None = None
-    raw: bool = False  # `with_raw_response`: hand back the answer before parsing
-    max_response_bytes: OptionalNullable[int] = UNSET
-    stream_idle_timeout_ms: OptionalNullable[int] = UNSET
-
-
-# The I/O the flow asks its drivers for (public within `_core`: tracing wraps the flow and reads them).
-@dataclass(frozen=True)
-class Send:
-    """Send and return once the headers are in (the body, if read, is read by `Read`)."""
-
-    request: httpx.Request
-
-
-@dataclass(frozen=True)
-class Read:
-    """Read a body under its byte budget and deadline (`_core/limits.py`); gives back the error or None."""
-
-    response: httpx.Response
-    max_bytes: int | None
-    deadline: float | None
-
-
-@dataclass(frozen=True)
-class Close:
-    response: httpx.Response
-
-
-@dataclass(frozen=True)
-class Sleep:
-    seconds: float
-
-
-_Action = Union[Send, Read, Close, Sleep]
-Flow = Generator[_Action, Any, T]
-
-
-@dataclass(frozen=True)
-class StreamStart:
-    """What a streaming operation returns before iteration: the open response and its metadata."""
-
-    response: httpx.Response
-    meta: ResponseMeta
+SDK = TypeVar("SDK", bound="RequestPath")
 
 
 @functools.lru_cache(maxsize=512)
@@ -141,12 +79,6 @@ def _url_with_query(url: str, params: dict[str, Any]) -> httpx.URL:
 def _parsed_query_url(url: str, params: tuple[tuple[str, Any], ...]) -> httpx.URL:
     return httpx.URL(url, params={k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
-
-@functools.cache
-def type_adapter(tp: Any) -> TypeAdapter[Any]:
-    from pydantic import TypeAdapter  # here: `import muxi_sdk` does not load pydantic
-
-    return TypeAdapter(tp)
 
 
 def require_id(name: str, value: Any) -> str:
@@ -193,7 +125,7 @@ def _query_value(value: Any) -> Any:
     return value
 
 
-class BaseSDK:
+class RequestPath:
     """Base of every resource: holds the configuration and runs operations through the shared path."""
 
     def __init__(self, sdk_configuration: SDKConfiguration, parent_ref: object | None = None) -> None:
@@ -207,7 +139,7 @@ class BaseSDK:
         flow = self._flow(call.op, call.input, call.options, is_async=False)
         if cfg.tracing is not None:
             flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
-        result = _drive(flow, cfg)
+        result = drive(flow, cfg)
         if call.stream is not None:
             return _owned(self._watched(call.stream(result, False)), self)
         return call.post(result, False) if call.post is not None else result
@@ -217,7 +149,7 @@ class BaseSDK:
         flow = self._flow(call.op, call.input, call.options, is_async=True)
         if cfg.tracing is not None:
             flow = cfg.tracing.wrap(flow, call.op.operation_id, call.op.method)
-        result = await _drive_async(flow, cfg)
+        result = await drive_async(flow, cfg)
         if call.stream is not None:
             return _owned(self._watched(call.stream(result, True)), self)
         return call.post(result, True) if call.post is not None else result
@@ -460,15 +392,17 @@ class BaseSDK:
             if opts.raw:
                 from .raw import RawResponse
 
-                return RawResponse(response, functools.partial(_parse, op, response, attempts, elapsed_ms), attempts)
-            return _parse(op, response, attempts, elapsed_ms)
+                parse = functools.partial(parse_response, op, response, attempts, elapsed_ms)
+                return RawResponse(response, parse, attempts)
+            return parse_response(op, response, attempts, elapsed_ms)
+
 
 
 def _invalid_url(op: Operation, exc: httpx.InvalidURL) -> errors.InvalidInputError:
     return errors.InvalidInputError(f"{op.operation_id}: the request URL is invalid ({exc}); is an argument too long?")
 
 
-def _owned(stream: Any, owner: BaseSDK) -> Any:
+def _owned(stream: Any, owner: RequestPath) -> Any:
     """Let a stream keep its resource - and through it the root `Muxi` and its HTTP client - alive.
 
     Without this, `Muxi(...).chat.stream(...)` leaves the stream as the only live object: the root's finalizer
@@ -503,391 +437,3 @@ def _transport_error(exc: Exception, request: httpx.Request, attempts: int) -> E
         attempts=attempts,
     )
 
-
-@functools.cache
-def _envelope_validator(tp: Any) -> Callable[[bytes], dict[str, Any]]:
-    """Parse a MUXI envelope and validate its `data` as `tp` in one pydantic-core pass over the JSON bytes.
-
-    A type may name another for this pass (`__one_pass__`: list pages validate their items here too).
-    """
-    data: Any = getattr(tp, "__one_pass__", tp)
-    envelope = TypedDict(  # noqa: UP013 (a field typed by a variable)
-        "envelope",
-        {"success": Any, "request": Any, "timestamp": Any, "object": Any, "type": Any, "data": data},
-        total=False,
-    )
-    validate: Callable[[bytes], dict[str, Any]] = type_adapter(envelope).validator.validate_json
-    return validate
-
-
-def _parse_enveloped(op: Operation, response: httpx.Response, raw: bytes, attempts: int, elapsed_ms: float) -> Any:
-    """The common case in one pass (no json.loads + validate_python): a successful envelope with `data`.
-
-    Anything else - not JSON, not an envelope, `success: false`, no or null `data`, data that does not
-    validate - returns `_NOT_FAST` and `_parse` handles it exactly as before (same results, same errors).
-    """
-    try:
-        env = _envelope_validator(op.response)(raw)
-    except Exception:  # pydantic's ValidationError (also for invalid JSON)
-        return _NOT_FAST
-    if "success" not in env or env["success"] is False or env.get("data") is None:
-        return _NOT_FAST
-    request_id = idem = None
-    req_info = env.get("request")
-    if isinstance(req_info, dict):
-        request_id = req_info.get("id")
-        idem = req_info.get("idempotency_key")
-    timestamp = env.get("timestamp")
-    result = env["data"]
-    if hasattr(result, "_response_meta"):
-        result._response_meta = ResponseMeta(
-            response.status_code,
-            response.headers,
-            request_id or response.headers.get("x-request-id"),
-            idem,
-            timestamp if isinstance(timestamp, int) else None,
-            env.get("object"),
-            env.get("type"),
-            attempts,
-            elapsed_ms,
-            response,
-        )
-    return result
-
-
-_NOT_FAST = object()
-
-
-def _parse(op: Operation, response: httpx.Response, attempts: int, elapsed_ms: float) -> Any:
-    """Unwrap the envelope, validate `data` into the operation's model, attach the response metadata."""
-    if op.response is str and not op.envelope:  # text answers (server logs, ping): any body is the answer
-        return response.text
-    raw = response.content
-    if raw and op.envelope and op.response is not None:
-        fast = _parse_enveloped(op, response, raw, attempts, elapsed_ms)
-        if fast is not _NOT_FAST:
-            return fast
-    return _parse_general(op, response, raw, attempts, elapsed_ms)
-
-
-def _parse_general(op: Operation, response: httpx.Response, raw: bytes, attempts: int, elapsed_ms: float) -> Any:
-    """Every body the one pass does not take: json.loads, the envelope's rules, then validation of `data`."""
-    status = response.status_code
-    body: Any
-    if not raw:
-        body = None
-    else:
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deeply for the decoder
-            if op.response is str:
-                return response.text
-            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            raise errors.ResponseValidationError(
-                f"expected JSON from {op.operation_id}, got {len(raw)} bytes that are not ({why}; content type "
-                f"{response.headers.get('content-type', 'none')}; truncated?)",
-                status_code=status,
-                body=response.text[:10_000],
-                headers=response.headers,
-                raw_response=response,
-            ) from exc
-    request_id = idem = timestamp = obj = typ = None
-    data = body
-    if op.envelope and isinstance(body, dict) and "success" in body:
-        if body.get("success") is False:
-            raise errors.error_from_response(response, attempts)
-        req_info = body.get("request")
-        if isinstance(req_info, dict):
-            request_id = req_info.get("id")
-            idem = req_info.get("idempotency_key")
-        timestamp, obj, typ = body.get("timestamp"), body.get("object"), body.get("type")
-        if "data" in body:
-            data = body["data"]
-    meta = ResponseMeta(
-        status,
-        response.headers,
-        request_id or response.headers.get("x-request-id"),
-        idem,
-        timestamp if isinstance(timestamp, int) else None,
-        obj,
-        typ,
-        attempts,
-        elapsed_ms,
-        response,
-    )
-    if op.response is None:
-        return None
-    try:
-        result = type_adapter(op.response).validate_python(data if data is not None else {})
-    except Exception as exc:  # pydantic.ValidationError, without importing pydantic at module load
-        raise errors.ResponseValidationError(
-            f"unexpected response shape from {op.operation_id}: {exc}",
-            status_code=status,
-            request_id=meta.request_id,
-            body=response.text[:10_000],
-            headers=response.headers,
-            raw_response=response,
-        ) from exc
-    if hasattr(result, "_response_meta"):
-        result._response_meta = meta
-    return result
-
-
-def _drive(flow: Flow[T], cfg: SDKConfiguration) -> T:
-    client = cfg.pool.client
-    result: Any = None
-    while True:
-        try:
-            action = flow.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        result = None
-        if type(action) is Send:
-            try:
-                result = client.send(action.request, stream=True, follow_redirects=False)
-            except httpx.TransportError as exc:
-                result = exc
-        elif type(action) is Read:
-            result = read_body(action.response, action.max_bytes, action.deadline)
-        elif type(action) is Sleep:
-            time.sleep(action.seconds)
-        elif type(action) is Close:
-            action.response.close()
-
-
-async def _drive_async(flow: Flow[T], cfg: SDKConfiguration) -> T:
-    client = cfg.pool.async_client
-    # One of the pool's slots (`ClientPool.async_slots`) is held from a send until its body was read or the
-    # attempt ended (close, retry sleep); a stream's ends with its headers: an open stream never holds one.
-    slots = cfg.pool.async_slots()
-    held = False
-    result: Any = None
-    try:
-        while True:
-            try:
-                action = flow.send(result)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            result = None
-            if type(action) is Send:
-                if slots is not None and not held:
-                    await slots.acquire()
-                    held = True
-                try:
-                    result = await client.send(action.request, stream=True, follow_redirects=False)
-                except httpx.TransportError as exc:
-                    result = exc
-                except RuntimeError as exc:  # an injected client's connections of a closed loop
-                    result = closed_loop_error(exc, cfg.pool)
-            elif type(action) is Read:
-                try:
-                    result = await aread_body(action.response, action.max_bytes, action.deadline)
-                finally:
-                    held = _release(slots, held)
-            else:
-                held = _release(slots, held)
-                if type(action) is Sleep:
-                    import asyncio  # here, not at module level: `import muxi_sdk` stays light
-
-                    await asyncio.sleep(action.seconds)
-                elif type(action) is Close:
-                    await action.response.aclose()
-    finally:
-        _release(slots, held)
-
-
-def _release(slots: Any, held: bool) -> bool:
-    if held:
-        slots.release()
-    return False
-
-
-# ----------------------------------------------------------------------------------------------- twins
-# A resource writes one builder per operation (arguments -> Call). These turn it into the public method and
-# its `_async` twin, so the two can never drift apart: same signature, same docs, same request. The kind of
-# `Call` the builder returns gives each twin its exact type (see `Call`): no second copy of any method.
-
-
-@overload
-def sync_op(builder: Callable[Concatenate[SDK, P], PageCall[T]]) -> Callable[Concatenate[SDK, P], Page[T]]: ...
-@overload
-def sync_op(builder: Callable[Concatenate[SDK, P], StreamCall[S, Any]]) -> Callable[Concatenate[SDK, P], S]: ...
-@overload
-def sync_op(builder: Callable[Concatenate[SDK, P], Call[R]]) -> Callable[Concatenate[SDK, P], R]: ...
-def sync_op(builder: Callable[Concatenate[SDK, P], BaseCall]) -> Callable[Concatenate[SDK, P], Any]:
-    """The blocking method of an operation: `Call[R]` -> `R`, `PageCall[T]` -> `Page[T]`, `StreamCall[S, A]`
-    -> the stream `S`."""
-
-    @functools.wraps(builder)
-    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
-        return self._execute(builder(self, *args, **kwargs))
-
-    return named_twin(method, builder, is_async=False)
-
-
-@overload
-def async_op(
-    builder: Callable[Concatenate[SDK, P], PageCall[T]],
-) -> Callable[Concatenate[SDK, P], Coroutine[object, None, AsyncPage[T]]]: ...
-@overload
-def async_op(
-    builder: Callable[Concatenate[SDK, P], Call[R]],
-) -> Callable[Concatenate[SDK, P], Coroutine[object, None, R]]: ...
-def async_op(
-    builder: Callable[Concatenate[SDK, P], BaseCall],
-) -> Callable[Concatenate[SDK, P], Coroutine[Any, Any, Any]]:
-    """The `_async` twin of an operation: a coroutine of `R` for `Call[R]`, of `AsyncPage[T]` for
-    `PageCall[T]`. (Streaming operations take `async_stream_op`: their twin is usable in `async with`.)"""
-
-    @functools.wraps(builder)
-    async def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> Any:
-        call = builder(self, *args, **kwargs)
-        if isinstance(call, StreamCall):
-            raise TypeError(f"{builder.__name__} streams: make its _async twin with async_stream_op")
-        return await self._execute_async(call)
-
-    return named_twin(method, builder, is_async=True)
-
-
-@overload
-def async_stream_op(
-    builder: Callable[Concatenate[SDK, P], StreamCall[Any, A]],
-) -> Callable[Concatenate[SDK, P], AsyncStreamContext[A]]: ...
-@overload
-def async_stream_op(
-    builder: Callable[Concatenate[SDK, P], Call[Any]],
-) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]: ...
-def async_stream_op(
-    builder: Callable[Concatenate[SDK, P], BaseCall],
-) -> Callable[Concatenate[SDK, P], AsyncStreamContext[Any]]:
-    """The `_async` twin of a streaming operation: awaitable, and usable directly in `async with`.
-
-    A builder returning `StreamCall[S, A]` gets an `AsyncStreamContext[A]`; a plain `Call` (older resources)
-    one of `Any`.
-    """
-
-    @functools.wraps(builder)
-    def method(self: SDK, /, *args: P.args, **kwargs: P.kwargs) -> AsyncStreamContext[Any]:
-        from .._streams.eventstream import AsyncStreamContext  # loaded with the first stream, not at import
-
-        call = builder(self, *args, **kwargs)  # arguments are checked now, before anything is awaited
-        return AsyncStreamContext(lambda: self._execute_async(call))
-
-    return named_twin(method, builder, is_async=True)
-
-
-def named_twin(method: F, builder: Callable[..., Any], *, is_async: bool) -> F:
-    """Name the method after its builder and show the twin's own return type in `help()` and IDEs."""
-    name = builder.__name__.lstrip("_") + ("_async" if is_async else "")
-    method.__name__ = method.__qualname__ = name
-    del method.__wrapped__  # type: ignore[attr-defined]
-    method._muxi_builder = builder  # type: ignore[attr-defined]  # for `with_raw_response`
-    method._muxi_async = is_async  # type: ignore[attr-defined]
-    sig = inspect.signature(builder)
-    method.__signature__ = sig.replace(  # type: ignore[attr-defined]
-        return_annotation=twin_return(builder, sig.return_annotation, is_async)
-    )
-    return method
-
-
-def twin_return(builder: Callable[..., Any], annotation: Any, is_async: bool) -> Any:
-    """The type a twin returns, from its builder's return annotation (a `Call` kind or a `Steps` generator).
-
-    Annotations are strings (`from __future__ import annotations`); they are evaluated in the builder's
-    module as `typing.get_type_hints` would, but for the return type only. An annotation that cannot be
-    evaluated (a name imported only for type checkers) is shown as written.
-    """
-    ret = annotation
-    if isinstance(ret, str):
-        try:
-            ret = eval(ret, getattr(builder, "__globals__", {}))
-        except Exception:
-            return annotation
-    origin, args = typing.get_origin(ret), typing.get_args(ret)
-    if origin is PageCall and args:
-        from .pagination import AsyncPage, Page
-
-        return (AsyncPage if is_async else Page)[args[0]]
-    if origin is StreamCall and len(args) == 2:
-        if not is_async:
-            return args[0]
-        from .._streams.eventstream import AsyncStreamContext
-
-        return AsyncStreamContext[args[1]]  # type: ignore[valid-type]
-    if origin in (Call, Generator, collections.abc.Generator) and args:
-        return args[-1] if origin is not Call else args[0]
-    return ret
-
-
-class RequestOptions(TypedDict, total=False):
-    """The per-call options every method takes (`**options`)."""
-
-    retries: OptionalNullable[RetryConfig]
-    """Retry policy for this call: a `RetryConfig`, or None for no retries. Unset: the client's."""
-    server_url: str | None
-    """Send this call to another base URL (a formation URL; for Server API calls, the server URL)."""
-    timeout_ms: int | None
-    """Timeout of one attempt, in milliseconds: the attempt (connect, send, headers, whole body) ends by then
-    with `TimeoutError`, however slowly the server dribbles. Streams: the longest wait for any byte."""
-    http_headers: Mapping[str, str] | None
-    """Extra headers (over the client's `default_headers`; they can override any header the SDK sets)."""
-    extra_headers: Mapping[str, str] | None
-    """Headers added last; never the credentials (client/admin key, Authorization): those are refused."""
-    extra_query: Mapping[str, Any] | None
-    """Query parameters the SDK does not know yet (merged over the method's own)."""
-    extra_body: Mapping[str, Any] | None
-    """Top-level JSON body fields the SDK does not know yet (merged over the method's; not model-checked)."""
-    max_response_bytes: int | None
-    """Largest body (or stream event) to read, after decompression; None: no limit. Unset: the client's."""
-    stream_idle_timeout_ms: int | None
-    """Streams: longest time without an event (keep-alive comments do not count); None: no limit."""
-
-
-_OPTION_NAMES = frozenset(RequestOptions.__annotations__)
-
-
-def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset()) -> CallOptions:
-    """Validate the per-call options (and reject keyword arguments the method does not take)."""
-    unknown = set(options) - _OPTION_NAMES - allowed
-    if unknown:
-        raise errors.InvalidInputError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
-    retries = options.get("retries", UNSET)
-    timeout_ms = options.get("timeout_ms")
-    server_url = options.get("server_url")
-    http_headers = options.get("http_headers")
-    if retries is not UNSET and retries is not None and not isinstance(retries, RetryConfig):
-        raise errors.InvalidInputError("retries must be a RetryConfig, None (no retries) or left unset")
-    if timeout_ms is not None and (not isinstance(timeout_ms, int) or timeout_ms <= 0):
-        raise errors.InvalidInputError("timeout_ms must be a positive int (milliseconds)")
-    http_headers = conceal_headers(http_headers)
-    limits = _limit_options(options)
-    if "extra_headers" in options or "extra_query" in options or "extra_body" in options:
-        from .extras import check_extra_body, check_extra_headers, check_extra_query
-
-        return CallOptions(
-            retries,
-            server_url,
-            timeout_ms,
-            http_headers,
-            check_extra_headers(options.get("extra_headers")),
-            check_extra_query(options.get("extra_query")),
-            check_extra_body(options.get("extra_body")),
-            **limits,
-        )
-    return CallOptions(retries, server_url, timeout_ms, http_headers, **limits)
-
-
-def _limit_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """`max_response_bytes` / `stream_idle_timeout_ms` of a call, checked (UNSET: the client's)."""
-    limits = {}
-    for name in ("max_response_bytes", "stream_idle_timeout_ms"):
-        value = options.get(name, UNSET)
-        if value is not UNSET and value is not None and not positive_int(value):
-            raise errors.InvalidInputError(f"{name} must be a positive int, or None for no limit")
-        if value is not UNSET:
-            limits[name] = value
-    return limits
-
-
-def positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from .._utils.deprecation import warn_renamed
 
 if TYPE_CHECKING:
-    from .request import BaseSDK
+    from .request import RequestPath
 
-R = TypeVar("R", bound="BaseSDK")
+R = TypeVar("R", bound="RequestPath")
 F = TypeVar("F")
 
 
@@ -33,8 +33,8 @@ class nested(Generic[R]):
     @overload
     def __get__(self, obj: None, objtype: type | None = None) -> nested[R]: ...
     @overload
-    def __get__(self, obj: BaseSDK, objtype: type | None = None) -> R: ...
-    def __get__(self, obj: BaseSDK | None, objtype: type | None = None) -> nested[R] | R:
+    def __get__(self, obj: RequestPath, objtype: type | None = None) -> R: ...
+    def __get__(self, obj: RequestPath | None, objtype: type | None = None) -> nested[R] | R:
         if obj is None:
             return self
         cached: R | None = obj.__dict__.get(self.name)

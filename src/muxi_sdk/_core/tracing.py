@@ -15,7 +15,7 @@ import httpx
 
 from .. import errors
 from .._utils.logger import redact_url
-from .request import Flow, Send, Sleep, StreamStart
+from .actions import Flow, Send, Sleep, StreamStart
 
 _SPAN_KEY = "muxi.span"
 

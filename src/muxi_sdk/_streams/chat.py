@@ -9,7 +9,7 @@ from httpx_sse import ServerSentEvent
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from .._core.request import type_adapter
+from .._core.parse import type_adapter
 from ..errors import StreamError
 from ..models.chat import (
     ChatEvent,

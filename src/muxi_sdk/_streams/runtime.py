@@ -6,7 +6,7 @@ from typing import Any
 
 from httpx_sse import ServerSentEvent
 
-from .._core.request import type_adapter
+from .._core.parse import type_adapter
 from ..errors import StreamError
 from ..models.chat import TokenEvent, UnknownEvent
 from ..models.events import ActivityEvent, RuntimeEvent, StreamCompletedEvent, StreamOpenEvent
