@@ -23,6 +23,7 @@ from typing_extensions import Self
 
 from ..errors import MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
+from .closing import ClosesResponse
 from .eventstream import aclose_later
 
 DEFAULT_CHUNK_BYTES = 64 * 1024
@@ -157,7 +158,7 @@ def _atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
         raise
 
 
-class Download(_DownloadBase):
+class Download(_DownloadBase, ClosesResponse):
     """A binary download, read once: `for chunk in d.iter_bytes(): ...` or `d.save(path_or_file)`.
 
     Use it as a context manager (or call `close()`) when you may not read it to the end: the connection is
@@ -192,24 +193,6 @@ class Download(_DownloadBase):
             out.write(chunk)
         return self.bytes_received
 
-    def close(self) -> None:
-        """Release the connection (an unread body is dropped). Safe to call more than once."""
-        if not self._closed:
-            self._closed = True
-            self.response.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            with contextlib.suppress(Exception):
-                self.response.close()
 
 
 class DownloadAsync(_DownloadBase):

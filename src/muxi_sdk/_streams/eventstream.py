@@ -21,6 +21,7 @@ from typing_extensions import Self
 from .._core.limits import StreamGuard
 from ..errors import MuxiError, ResponseValidationError, StreamInterruptedError, TimeoutError
 from ..models.shared import ResponseMeta
+from .closing import ClosesResponse
 from .sse import Frame, SSEDecoder, aiter_sse, iter_sse
 
 T = TypeVar("T")
@@ -139,7 +140,7 @@ class StreamBase(Generic[T]):
         return ""
 
 
-class EventStream(StreamBase[T]):
+class EventStream(StreamBase[T], ClosesResponse):
     """A sync stream of typed events. Use it as `with ... as events: for event in events: ...`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -180,24 +181,6 @@ class EventStream(StreamBase[T]):
     def __next__(self) -> T:
         return next(self._iterator)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Release the connection. Safe to call more than once."""
-        if not self._closed:
-            self._closed = True
-            self.response.close()
-
-    def __del__(self) -> None:
-        if not getattr(self, "_closed", True):
-            with contextlib.suppress(Exception):
-                self.response.close()
 
 
 class EventStreamAsync(StreamBase[T]):
