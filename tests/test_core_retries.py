@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import random
 import re
 import time
@@ -504,8 +505,49 @@ async def test_a_not_configured_503_is_not_retried_async(muxi_fake: FakeMuxi) ->
     assert len(muxi_fake.state.requests) == 1
 
 
-def test_an_overload_503_is_still_retried(muxi_fake: FakeMuxi) -> None:
-    muxi_fake.faults.fail_next(2, 503)
+# The runtime's own wording (muxi/runtime/formation/server/routes/...): what the formation lacks, and what
+# it answers only while it starts.
+_UNCONFIGURED_503 = [
+    "Persistent memory not configured",
+    "Tuning is not active for this formation",
+    "Scheduler is not available or not enabled",
+    "Artifact memory is not available in this formation",
+    "Buffer memory is not available",
+    "No agents are available on this formation",
+]
+_STARTUP_503 = [
+    "Overlord not available",
+    "Overlord service is not available",
+    "Overlord not started",
+    "Database service is not available",
+    "injected fault: HTTP 503",
+]
+
+
+def _runtime_503(message: str) -> str:
+    from muxi_sdk.testing.envelope import error_body
+
+    return json.dumps(error_body(503, message, "SERVICE_UNAVAILABLE"))
+
+
+@pytest.mark.parametrize("message", _UNCONFIGURED_503)
+def test_each_not_configured_wording_is_not_retried(muxi_fake: FakeMuxi, message: str) -> None:
+    muxi_fake.faults.fail_next(3, 503, body=_runtime_503(message))
+    with muxi_fake.client(retry_config=fast()) as m, pytest.raises(ServerError):
+        m.sessions.list(user_id="u1")
+    assert len(muxi_fake.state.requests) == 1
+
+
+@pytest.mark.parametrize("message", _STARTUP_503)
+def test_a_startup_or_overload_503_is_still_retried(muxi_fake: FakeMuxi, message: str) -> None:
+    muxi_fake.faults.fail_next(2, 503, body=_runtime_503(message))
     with muxi_fake.client(retry_config=fast()) as m:
         m.sessions.list(user_id="u1")
     assert len(muxi_fake.state.requests) == 3
+
+
+def test_a_not_configured_503_with_retry_after_is_retried(muxi_fake: FakeMuxi) -> None:
+    muxi_fake.faults.fail_next(1, 503, retry_after="0.01", body=_runtime_503("Persistent memory not configured"))
+    with muxi_fake.client(retry_config=fast()) as m:
+        m.sessions.list(user_id="u1")
+    assert len(muxi_fake.state.requests) == 2

@@ -237,8 +237,6 @@ class Muxi(BaseSDK):
         if retry_config is not UNSET:
             changes["retry_config"] = retry_config
         if timeout_ms is not None:
-            if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms <= 0:
-                raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
             changes["timeout_ms"], changes["http_timeout"] = timeout_ms, None
         elif http_timeout is not None:
             changes["timeout_ms"], changes["http_timeout"] = None, http_timeout

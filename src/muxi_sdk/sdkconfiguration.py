@@ -106,8 +106,6 @@ class SDKConfiguration:
         mode_value = (mode or _env("MUXI_MODE") or "live").lower()
         if mode_value not in ("live", "draft"):
             raise ConfigurationError(f"mode must be 'live' or 'draft', not {mode_value!r}")
-        if timeout_ms is not None and timeout_ms <= 0:
-            raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
         if max_upload_bytes is not None and (
             isinstance(max_upload_bytes, bool) or not isinstance(max_upload_bytes, int) or max_upload_bytes <= 0
         ):
@@ -191,6 +189,8 @@ def resolve_aliases(
         retry_config = (
             RetryConfig("none") if max_retries == 0 else replace(DEFAULT_RETRY_CONFIG, max_retries=max_retries)
         )
+    if timeout_ms is not None and (isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms <= 0):
+        raise ConfigurationError("timeout_ms must be a positive number of milliseconds")
     http_timeout = None
     if timeout is not None:
         if timeout_ms is not None:

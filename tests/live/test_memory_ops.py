@@ -128,9 +128,10 @@ async def test_backfill_async(amuxi: Muxi, user: str) -> None:
 def test_lint_answers_503_without_a_lint_block(muxi: Muxi, user: str) -> None:
     # routes/admin/memory.py:372: no `memory.lint` block in the formation -> 503, by design.
     with pytest.raises(ServerError) as info:
-        muxi.memory.lint(user_id=user, retries=None)
+        muxi.memory.lint(user_id=user)  # the default retry policy: a permanent 503 is not retried
     assert info.value.status_code == 503 and info.value.code == "SERVICE_UNAVAILABLE"
     assert info.value.message == "Memory lint is not configured (declare a 'memory.lint' block)"
+    assert info.value.attempts == 1
 
 
 def test_lint(featured: Overlay, make_muxi: Callable[..., Muxi], user: str) -> None:

@@ -114,7 +114,11 @@ class Job(Generic[A, S]):
 
     @property
     def status(self) -> str | None:
-        """The newest status word known (`processing`, `completed`, ...), without polling."""
+        """The newest status word known (`processing`, `completed`, ...), without polling.
+
+        `status` and `done` read what the last poll brought and send nothing, so they have no `_async` twins;
+        `refresh()` / `refresh_async()` poll once, `wait()` / `wait_async()` until the job finishes.
+        """
         return _status_of(self.last) if self.last is not None else _status_of(self.accepted)
 
     @property

@@ -162,7 +162,11 @@ class RequestPath:
 
     @property
     def with_raw_response(self) -> Any:
-        """This resource's methods, each returning a `RawResponse` (status, headers, body; `.parse()`)."""
+        """This resource's methods, each returning a `RawResponse` (status, headers, body; `.parse()`).
+
+        A property that sends nothing, so it has no `_async` twin: the proxy serves both twins of every method
+        (`with_raw_response.send(...)`, `await with_raw_response.send_async(...)`).
+        """
         from .raw import RawResponseProxy
 
         return RawResponseProxy(self)

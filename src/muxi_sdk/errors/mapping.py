@@ -134,11 +134,17 @@ def error_fields(body: Any, status: int, reason: str) -> tuple[str | None, str, 
 
 
 # The runtime's 503 for a feature the formation does not declare ("Persistent memory not configured",
-# "Memory event substrate is not available", "Tuning is not active for this formation", "No agents are
-# available on this formation"): waiting cannot change the formation's configuration, so such an answer is
-# not retried. An overload 503 (a proxy's, or one with Retry-After) still is.
+# "Tuning is not active for this formation", "Scheduler is not available or not enabled", "Artifact memory
+# is not available in this formation", "Buffer memory is not available", "No agents are available on this
+# formation"): waiting cannot change the formation's configuration, so such an answer is not retried. The
+# same route's startup 503s ("Overlord not available", "Overlord not started", "Database service is not
+# available") pass once the formation is up, so they, like any overload 503, still are.
 _UNCONFIGURED = re.compile(
-    r"\bnot (?:configured|available|enabled|active)\b|^no \w+ (?:is|are) available\b", re.IGNORECASE
+    r"\bnot (?:configured|enabled|active)\b"
+    r"|\bnot available in this formation\b"
+    r"|^(?:buffer memory|memory event substrate) is not available\b"
+    r"|^no agents are available\b",
+    re.IGNORECASE,
 )
 
 
