@@ -146,6 +146,16 @@ def test_slow_answer_times_out_with_the_seconds_timeout(muxi_fake: FakeMuxi) -> 
         m.chat.send(message="hi", user_id="u1")
 
 
+def test_an_httpx_timeout_applies_its_read_phase(muxi_fake: FakeMuxi) -> None:
+    from muxi_sdk.errors import TimeoutError as MuxiTimeout
+    from muxi_sdk.testing import ScriptedReply
+
+    muxi_fake.script(ScriptedReply(text="late", delay_s=3.0))
+    timeout = httpx.Timeout(30.0, read=0.3)
+    with muxi_fake.client(timeout=timeout, retry_config=None) as m, pytest.raises(MuxiTimeout):
+        m.chat.send(message="hi", user_id="u1")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
