@@ -26,7 +26,7 @@ import pytest
 
 from muxi_sdk.testing import FakeMuxi
 
-from .helpers import ADMIN_KEY, CLIENT_KEY, URL
+from .helpers import ADMIN_KEY, CLIENT_KEY, MEMORY_TABLE_BUG, URL, memory_table_missing
 from .test_chat import wav_bytes
 
 pytestmark = pytest.mark.live
@@ -437,6 +437,8 @@ def diff(a: Any, b: Any, path: str = "") -> list[str]:
 
 
 def test_fake_server_matches_the_real_runtime(fake: FakeMuxi) -> None:
+    if memory_table_missing():
+        pytest.xfail(MEMORY_TABLE_BUG)  # its memory maintenance steps hit the runtime bug
     real = run_script(Target("real", URL, CLIENT_KEY, ADMIN_KEY))
     mock = run_script(Target("fake", fake.url, fake.state.client_key, fake.state.admin_key))
     problems, known = [], set()
