@@ -50,6 +50,8 @@ CHAT = _envelope(
         "request_id": None,
     },
 )
+# The real runtime's shape (../shared/api/real-runtime-transcript.md, GET /v1/sessions): these four fields
+# per session, then `count`.
 SESSIONS = _envelope(
     "session_list",
     "session.list",
@@ -58,15 +60,12 @@ SESSIONS = _envelope(
             {
                 "session_id": f"sess_{i:04d}",
                 "user_id": "alice",
-                "created_at": "2026-11-23T08:26:05Z",
-                "updated_at": "2026-11-23T08:26:06Z",
-                "message_count": 2,
-                "title": f"Session {i}",
+                "last_activity": 1795422368.6023283 - i,
+                "active": i % 3 != 0,
             }
             for i in range(50)
         ],
         "count": 50,
-        "total": 50,
     },
 )
 SESSION = _envelope(

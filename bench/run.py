@@ -210,18 +210,106 @@ def _raw_calls(impl: str, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return {k: sync(*v) for k, v in shapes.items()}, {k: asyn(*v) for k, v in shapes.items()}
 
 
-def work_calls(impl: str, base: str, calls: int, rounds: int, warmup: int) -> dict[str, Any]:
+def serve_calls(impl: str, base: str) -> None:
+    """A calls worker: set up `impl` once, then time one block per command read from stdin, until EOF.
+
+    The driver keeps one such process per implementation alive and asks them for blocks in turn, so every
+    implementation is measured in the same minutes (drift of a shared machine hits all alike), each in its
+    own interpreter. A command is `{"key": "<shape> (sync|async)", "calls": n, "warmup": n}`; the answer
+    is `{"wall": µs per call, "cpu": µs per call}`, or `{}` when the implementation lacks the shape.
+    """
     sync, asyn = call_impls(impl, base)
-    out: dict[str, Any] = {}
-    for shape, fn in sync.items():
-        out[f"{shape} (sync)"] = measure(fn, calls, rounds, warmup)
+    loop = asyncio.new_event_loop()
+    print(json.dumps({"ready": True, "keys": [f"{k} (sync)" for k in sync] + [f"{k} (async)" for k in asyn]}))
+    sys.stdout.flush()
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        shape, mode = cmd["key"].rsplit(" (", 1)
+        table = sync if mode == "sync)" else asyn
+        fn = table.get(shape)
+        if fn is None:
+            print("{}", flush=True)
+            continue
+        if mode == "sync)":
+            out = measure(fn, cmd["calls"], 1, cmd["warmup"])
+        else:
+            out = loop.run_until_complete(measure_async(fn, cmd["calls"], 1, cmd["warmup"]))
+        print(json.dumps({"wall": out["wall"][0], "cpu": out["cpu"][0]}), flush=True)
+    loop.close()
 
-    async def run_async() -> None:
-        for shape, fn in asyn.items():
-            out[f"{shape} (async)"] = await measure_async(fn, calls, rounds, warmup)
 
-    asyncio.run(run_async())
-    return out
+class CallWorker:
+    """One implementation's `serve_calls` process."""
+
+    def __init__(self, impl: str, base: str) -> None:
+        self.impl = impl
+        spec = json.dumps({"kind": "serve-calls", "impl": impl, "base": base})
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--worker", spec],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        first = self._answer()
+        self.keys: list[str] = first.get("keys", []) if first else []
+
+    def _answer(self) -> dict[str, Any] | None:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            tail = (self.proc.stderr.read().strip().splitlines() if self.proc.stderr else []) or ["?"]
+            print(f"  calls {self.impl}: skipped ({tail[-1]})", file=sys.stderr)
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def block(self, key: str, calls: int, warmup: int) -> dict[str, Any] | None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"key": key, "calls": calls, "warmup": warmup}) + "\n")
+        self.proc.stdin.flush()
+        return self._answer()
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def collect_calls(impls: list[str], base: str, runs: int, params: dict[str, Any]) -> dict[str, list[Any]]:
+    """impl -> one result per run, `{key: {"wall": [...], "cpu": [...]}}` (one value per block).
+
+    Every run starts a fresh process per implementation; for each call shape every implementation gets the
+    same warm-up, then the blocks are timed in turn (A B C D, B C D A, ...), so no implementation gets the
+    quiet minutes and another the busy ones.
+    """
+    out: dict[str, list[Any]] = {i: [] for i in impls}
+    calls, rounds, warmup = params["calls"], params["rounds"], params["warmup"]
+    for r in range(runs):
+        print(f"run {r + 1}/{runs}: calls {', '.join(impls)}", file=sys.stderr)
+        workers = [w for w in (CallWorker(i, base) for i in impls) if w.keys]
+        results: dict[str, dict[str, Any]] = {w.impl: {} for w in workers}
+        keys = list(dict.fromkeys(k for w in workers for k in w.keys))
+        for key in keys:
+            having = [w for w in workers if key in w.keys]
+            for w in having:
+                w.block(key, 1, warmup)  # the same warm-up for everyone, untimed
+            for b in range(rounds):
+                for w in rotated(having, b + r):
+                    res = w.block(key, calls, 0)
+                    if res:
+                        slot = results[w.impl].setdefault(key, {"wall": [], "cpu": []})
+                        slot["wall"].append(res["wall"])
+                        slot["cpu"].append(res["cpu"])
+        for w in workers:
+            w.close()
+            out[w.impl].append(results[w.impl])
+    return {k: v for k, v in out.items() if v}
 
 
 # ------------------------------------------------------------------------------------------------ streams
@@ -520,9 +608,10 @@ def worker(kind: str, impl: str, base: str, params: dict[str, Any]) -> dict[str,
 
 def run_worker(spec: dict[str, Any]) -> None:
     kind, impl, base = spec["kind"], spec["impl"], spec["base"]
-    if kind == "calls":
-        result = work_calls(impl, base, spec["calls"], spec["rounds"], spec["warmup"])
-    elif kind == "streams":
+    if kind == "serve-calls":
+        serve_calls(impl, base)
+        return
+    if kind == "streams":
         result = work_streams(impl, base, spec["sizes"], spec["rounds"])
     elif kind == "memory":
         result = work_memory(base, spec["sizes"])
@@ -531,7 +620,7 @@ def run_worker(spec: dict[str, Any]) -> None:
     print(json.dumps(result))
 
 
-def rotated(names: list[str], r: int) -> list[str]:
+def rotated(names: list[Any], r: int) -> list[Any]:
     return names[r % len(names) :] + names[: r % len(names)]
 
 
@@ -602,7 +691,9 @@ def main() -> None:
         return
     quick = args.quick
     runs = args.runs or (2 if quick else 3)
-    calls = {"calls": 60, "rounds": 3, "warmup": 30} if quick else {"calls": 300, "rounds": 5, "warmup": 100}
+    # Many short interleaved blocks (see collect_calls) rather than a few long ones: each block's neighbours
+    # in time are the other implementations' blocks.
+    calls = {"calls": 50, "rounds": 6, "warmup": 30} if quick else {"calls": 100, "rounds": 21, "warmup": 100}
     sizes = [20_000] if quick else [20_000, 1_000_000]
     mem_sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     fan = 300 if quick else 1000
@@ -614,9 +705,9 @@ def main() -> None:
     data: dict[str, Any] = {"runs": runs, "quick": quick, "python": sys.version.split()[0], "fan": fan}
     try:
         if "calls" in parts:
-            data["calls"] = collect("calls", list(CALL_IMPLS), base, runs, calls)
+            data["calls"] = collect_calls(list(CALL_IMPLS), base, runs, calls)
         if "peers" in parts:
-            data["peers"] = collect("calls", [*PEERS, *PEERS.values()], base, runs, calls)
+            data["peers"] = collect_calls([*PEERS, *PEERS.values()], base, runs, calls)
         if "streams" in parts:
             data["streams"] = collect("streams", list(STREAM_IMPLS), base, runs, {"sizes": sizes, "rounds": 3})
         if "memory" in parts:

@@ -7,10 +7,13 @@ each optimisation must keep, and the structural property that makes it fast.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from muxi_sdk import Muxi
 from muxi_sdk.errors import InvalidInputError, ResponseValidationError, StreamError, StreamInterruptedError
@@ -187,3 +190,93 @@ async def test_an_event_past_the_cap_ends_the_stream_async(muxi_fake: FakeMuxi) 
             with pytest.raises(ResponseValidationError, match="max_response_bytes"):
                 await events.final()
         assert events.closed
+
+
+# ------------------------------------------------------------------------------------------- chat request body
+
+_CHAT_VALUES = st.one_of(
+    st.none(),
+    st.text(max_size=8),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.just({"action": "submit"}),
+)
+_CHAT_NAMES = [
+    "session_id", "group_id", "agent_id", "request_id", "webhook_url", "threshold_seconds", "source_channel",
+    "ui_response",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    message=st.one_of(st.text(max_size=6), st.none(), st.integers()),
+    fields=st.dictionaries(st.sampled_from(_CHAT_NAMES), _CHAT_VALUES, max_size=5),
+    stream=st.booleans(),
+    mode=st.sampled_from([None, "sync", "async", "later"]),
+)
+def test_the_plain_chat_body_is_the_models_body_key_for_key(
+    message: Any, fields: dict[str, Any], stream: bool, mode: Any
+) -> None:
+    """The body built without `ChatRequest` (plain strings) is byte for byte what the model would dump, and
+    every other input still goes through the model (so it gets the model's error)."""
+    from muxi_sdk._utils.inputs import body_dict, validate_input  # internal: the slow path it must equal
+    from muxi_sdk.chat import _plain_chat_doc  # internal: the fast path under test
+    from muxi_sdk.models.chat import ChatRequest
+
+    fields = {k: v for k, v in fields.items() if v is not None}
+    fast = _plain_chat_doc(dict(fields), message, stream, mode)
+    try:
+        slow: Any = body_dict(validate_input(ChatRequest, {**fields, "message": message, "stream": stream, "mode": mode}))
+    except InvalidInputError:
+        slow = None
+    if fast is not None:
+        assert slow is not None and list(fast.items()) == list(slow.items())
+        assert json.dumps(fast) == json.dumps(slow)
+    else:  # not taken: only inputs that are not all plain strings
+        assert not (
+            type(message) is str and message and mode in (None, "sync", "async")
+            and all(type(v) is str and k not in ("threshold_seconds", "ui_response") for k, v in fields.items())
+        )  # fmt: skip
+
+
+def test_a_chat_with_plain_fields_sends_them_all(muxi_fake: FakeMuxi) -> None:
+    with muxi_fake.client(user_id="u1") as m:
+        reply = m.chat.send(message="hello", agent_id="assistant", request_id="r-1", source_channel="web")
+        sent = json.loads(reply.response_meta.http_response.request.content)  # type: ignore[union-attr]
+    assert sent == {"message": "hello", "agent_id": "assistant", "request_id": "r-1", "stream": False, "source_channel": "web"}
+
+
+# ------------------------------------------------------------------------------------------- direct requests
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Muxi-Client-Key": "k", "X-Muxi-User-ID": "alice"},
+        {"Accept": "text/event-stream", "X-Muxi-Idempotency-Key": "abc"},
+        {"accept": "text/html", "user-agent": "mine/1.0", "Content-Type": "application/json"},
+        {"Content-Length": "17", "Content-Type": "application/octet-stream"},
+    ],
+)
+@pytest.mark.parametrize("content", [None, b'{"message":"hello","stream":false}', b""])
+@pytest.mark.parametrize("timeout", [httpx.USE_CLIENT_DEFAULT, httpx.Timeout(2.5), httpx.Timeout(9, connect=1), 4.0])
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_a_direct_request_is_what_build_request_builds(
+    headers: dict[str, str], content: bytes | None, timeout: Any, method: str
+) -> None:
+    """Our own clients skip build_request's merges; the request on the wire must not change by a byte."""
+    from muxi_sdk._core.httpclient import _new_async_client, _new_client, direct_request  # internal: fast path
+
+    url = httpx.URL("http://127.0.0.1:9/v1/chat?x=1&y=%20z")
+    for client in (_new_client(), _new_async_client()):
+        built = client.build_request(method, url, headers=headers, content=content, timeout=timeout)  # type: ignore[attr-defined]
+        direct = direct_request(client, method, url, headers, content, timeout)  # type: ignore[arg-type]
+        assert direct.method == built.method and direct.url == built.url
+        assert direct.headers.raw == built.headers.raw
+        assert direct.extensions == built.extensions
+        assert direct.read() == built.read()
+        direct.extensions["timeout"]["read"] = 0  # a hook changing one request's timeout changes no other
+        again = direct_request(client, method, url, headers, content, timeout)  # type: ignore[arg-type]
+        assert again.extensions == built.extensions

@@ -121,6 +121,37 @@ _FIELDS = frozenset(ChatOptions.__annotations__) - _REQUEST_OPTIONS
 _AUDIO_FIELDS = frozenset(AudioChatOptions.__annotations__) - _REQUEST_OPTIONS
 
 
+# The fields of `ChatRequest` before and after `mode`/`stream`, in its order: `_plain_chat_doc` writes the body
+# in the order `body_dict` would (a test compares the two over many inputs).
+_STR_BEFORE = ("session_id", "group_id", "agent_id", "request_id")
+_STR_AFTER = ("webhook_url",)
+_LAST = ("source_channel",)
+_PLAIN_FIELDS = frozenset(_STR_BEFORE + _STR_AFTER + _LAST)
+
+
+def _plain_chat_doc(fields: dict[str, Any], message: Any, stream: bool, mode: Any) -> dict[str, Any] | None:
+    """The body of a chat whose fields are all plain strings, built without the model (~20 µs a call);
+    None for anything else (a number, a UI response, a wrong type), which `ChatRequest` validates."""
+    if type(message) is not str or not message or mode not in (None, "sync", "async"):
+        return None
+    if not _PLAIN_FIELDS.issuperset(fields):
+        return None
+    for value in fields.values():
+        if type(value) is not str:
+            return None
+    doc: dict[str, Any] = {"message": message}
+    for name in _STR_BEFORE:
+        if name in fields:
+            doc[name] = fields[name]
+    if mode is not None:
+        doc["mode"] = mode
+    doc["stream"] = stream
+    for name in _STR_AFTER + _LAST:
+        if name in fields:
+            doc[name] = fields[name]
+    return doc
+
+
 def _chat_call(
     op: Operation,
     options: dict[str, Any],
@@ -133,7 +164,7 @@ def _chat_call(
     """Validate a chat/audiochat call and describe its request (shared by every chat method)."""
     allowed = _AUDIO_FIELDS if audio is not None else _FIELDS
     opts = call_options(options, allowed)
-    fields = {k: options[k] for k in allowed if options.get(k) is not None}
+    fields = {k: v for k, v in options.items() if v is not None and k in allowed}
     user_id = fields.pop("user_id", None)
     idempotency_key = fields.pop("idempotency_key", None)
     files_in = fields.pop("files", None)
@@ -141,8 +172,9 @@ def _chat_call(
         files = [file_source(audio, audio_only=True)]
         doc: dict[str, Any] = {**fields, "stream": stream}
     else:
-        request = validate_input(ChatRequest, {**fields, "message": message, "stream": stream, "mode": mode})
-        doc = body_dict(request)
+        doc = _plain_chat_doc(fields, message, stream, mode) or body_dict(
+            validate_input(ChatRequest, {**fields, "message": message, "stream": stream, "mode": mode})
+        )
         if files_in is not None and (isinstance(files_in, (str, bytes, dict)) or not isinstance(files_in, Sequence)):
             raise InvalidInputError("files must be a list (of paths, bytes, file objects or file dicts)")
         files = [file_source(f) for f in files_in or ()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from typing_extensions import TypedDict
 
@@ -12,13 +12,6 @@ from .. import errors
 from .._utils.redaction import conceal_headers
 from ..types import UNSET, OptionalNullable
 from .retries import RetryConfig
-
-if TYPE_CHECKING:
-
-    pass
-
-
-
 
 @dataclass(frozen=True)
 class CallOptions:
@@ -61,10 +54,13 @@ class RequestOptions(TypedDict, total=False):
 
 
 _OPTION_NAMES = frozenset(RequestOptions.__annotations__)
+_NO_OPTIONS = CallOptions()  # frozen: one instance serves every call that passes none
 
 
 def call_options(options: Mapping[str, Any], allowed: frozenset[str] = frozenset()) -> CallOptions:
     """Validate the per-call options (and reject keyword arguments the method does not take)."""
+    if not options:
+        return _NO_OPTIONS
     unknown = set(options) - _OPTION_NAMES - allowed
     if unknown:
         raise errors.InvalidInputError(f"unexpected argument(s): {', '.join(sorted(unknown))}")

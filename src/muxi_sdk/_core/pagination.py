@@ -22,6 +22,7 @@ again and again cannot make `for item in m.memory.list()` loop forever.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import json
@@ -206,11 +207,24 @@ def paginated(
         raise InvalidInputError(f"limit must be a positive int, not {limit!r}")
     if spec.max_limit is not None and limit > spec.max_limit:
         raise InvalidInputError(f"limit must be at most {spec.max_limit}")
-    response = _page_response(spec)
-    if op.response is not response:
-        op = dataclasses.replace(op, response=response)
+    op = _paged_op(op, spec)
     cursor = _Cursor(sdk, Call(op, request, options), spec, limit)
     return _page_call(cursor)
+
+
+_PAGED_OPS: dict[tuple[int, int], tuple[Operation, PageSpec[Any], Operation]] = {}
+
+
+def _paged_op(op: Operation, spec: PageSpec[Any]) -> Operation:
+    """`op` answering its page type, made once per operation and spec (both live as long as their module)."""
+    key = (id(op), id(spec))
+    known = _PAGED_OPS.get(key)
+    if known is not None and known[0] is op and known[1] is spec:
+        return known[2]
+    response = _page_response(spec)
+    paged = op if op.response is response else dataclasses.replace(op, response=response)
+    _PAGED_OPS[key] = (op, spec, paged)
+    return paged
 
 
 def _page_call(cursor: _Cursor) -> PageCall[Any]:
@@ -226,7 +240,8 @@ def _page_call(cursor: _Cursor) -> PageCall[Any]:
             window = min(window, spec.max_limit)
         query[spec.limit_param] = window
         cursor.skip = cursor.position
-    request = dataclasses.replace(cursor.call.input, query=query)
+    request = copy.copy(cursor.call.input)  # a shallow copy with its own query (dataclasses.replace: ~4x slower)
+    request.query = query
     return PageCall(cursor.call.op, request, cursor.call.options, post=functools.partial(_make_page, cursor))
 
 
@@ -257,7 +272,8 @@ def _make_page(cursor: _Cursor, result: _PageData | _OnePage, is_async: bool) ->
     offset_based = spec.offset_param is not None
     next_position = cursor.position + len(found) if offset_based else max(len(found), cursor.position)
     cls = AsyncPage if is_async else Page
-    following = dataclasses.replace(cursor, position=next_position, seen=seen)
+    following = copy.copy(cursor)
+    following.position, following.seen = next_position, seen
     return cls(items, data, meta, more and len(found) > cursor.skip and not repeated, following)
 
 

@@ -33,7 +33,7 @@ from .auth import (
 )
 from .deadline import attempt_deadline, cut_by_budget
 from .drivers import drive, drive_async
-from .httpclient import sdk_headers
+from .httpclient import direct_request, sdk_headers
 from .limits import STREAM_LIMITS_KEY, StreamLimits
 from .operation import BaseCall, Operation, RequestInput
 from .options import CallOptions
@@ -79,6 +79,12 @@ def _url_with_query(url: str, params: dict[str, Any]) -> httpx.URL:
 def _parsed_query_url(url: str, params: tuple[tuple[str, Any], ...]) -> httpx.URL:
     return httpx.URL(url, params={k: list(v) if isinstance(v, tuple) else v for k, v in params})
 
+
+
+@functools.lru_cache(maxsize=64)
+def _op_timeout(ms: int) -> httpx.Timeout:
+    """An operation's default timeout on our clients (httpx.Timeout is immutable: one per value)."""
+    return httpx.Timeout(ms / 1000.0, connect=5.0)
 
 
 def require_id(name: str, value: Any) -> str:
@@ -229,7 +235,7 @@ class RequestPath:
         if self.sdk_configuration.http_timeout is not None:
             return self.sdk_configuration.http_timeout
         if op.timeout_ms and not client_supplied:
-            return httpx.Timeout(op.timeout_ms / 1000.0, connect=5.0)
+            return _op_timeout(op.timeout_ms)
         # Never pass None: that would switch off an injected client's own timeout.
         return httpx.USE_CLIENT_DEFAULT
 
@@ -294,9 +300,12 @@ class RequestPath:
             else:
                 content = body.achunks() if is_async else body.chunks()
             try:
-                request = client.build_request(
-                    op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
-                )
+                if supplied or params:
+                    request = client.build_request(
+                        op.method, url, params=params or None, headers=headers, content=content, timeout=timeout
+                    )
+                else:  # our own client: the same request without build_request's merges
+                    request = direct_request(client, op.method, url, headers, content, timeout)
             except httpx.InvalidURL as bad:  # the query made the URL too long
                 raise _invalid_url(op, bad) from None
             ctx = HookContext(cfg, base_url, op.operation_id, op.auth, op.tags, attempt) if hooks else None
