@@ -312,6 +312,64 @@ def collect_calls(impls: list[str], base: str, runs: int, params: dict[str, Any]
     return {k: v for k, v in out.items() if v}
 
 
+# ------------------------------------------------------------------------------------------- instructions
+
+
+def work_instructions(impl: str, base: str, key: str, calls: int) -> None:
+    """Worker run under callgrind: `calls` calls of one shape after the common warm-up (0 calls: the baseline)."""
+    shape, _ = key.rsplit(" (", 1)
+    fn = call_impls(impl, base)[0][shape]
+    for _ in range(30):
+        fn()
+    for _ in range(calls):
+        fn()
+
+
+def bench_instructions(impls: list[str], base: str, calls: int) -> dict[str, dict[str, float]]:
+    """Client instructions per call under callgrind: (run with `calls` calls - run with none) / calls.
+
+    Instruction counts do not depend on what else the machine does, so these ratios have no noise to speak
+    of; they count the client's own work (Python and C, not the kernel's), the part an SDK can change.
+    Two valgrind processes run at a time (one per core).
+    """
+    import concurrent.futures
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        print("  instructions: skipped (valgrind not installed)", file=sys.stderr)
+        return {}
+
+    def count(impl: str, key: str, n: int) -> int:
+        spec = json.dumps({"kind": "instructions", "impl": impl, "base": base, "key": key, "calls": n})
+        callgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+        proc = subprocess.run(
+            [*callgrind, sys.executable, __file__, "--worker", spec],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        found = [line for line in proc.stderr.splitlines() if "Collected :" in line]
+        if proc.returncode != 0 or not found:
+            raise RuntimeError(f"{impl} {key}: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+        return int(found[-1].split(":")[-1])
+
+    keys = [f"{shape} (sync)" for shape in CALL_SHAPES]
+    jobs = {(impl, key, n): None for impl in impls for key in keys for n in (0, calls)}
+    out: dict[str, dict[str, float]] = {}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        futures = {job: pool.submit(count, *job) for job in jobs}
+        for (impl, key, n), fut in futures.items():
+            try:
+                value = fut.result()
+            except RuntimeError as exc:
+                print(f"  instructions: {exc}", file=sys.stderr)
+                continue
+            out.setdefault(impl, {}).setdefault(key, 0.0)
+            out[impl][key] += value / calls if n else -value / calls
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ streams
 
 
@@ -532,7 +590,7 @@ IMPORTS = {
 TTFR_COLUMNS = ("first result", "first result cpu", "import only")
 
 
-def bench_ttfr(base: str, runs: int) -> dict[str, dict[str, list[float]]]:
+def bench_ttfr(base: str, runs: int, per_run: int) -> dict[str, dict[str, list[float]]]:
     """ms of a cold process (minus `python -c pass`): wall and the child's CPU, interleaved; import-only beside.
 
     Bytecode is compiled first and kept (as `pip install` does), also where PYTHONDONTWRITEBYTECODE is set.
@@ -553,15 +611,24 @@ def bench_ttfr(base: str, runs: int) -> dict[str, dict[str, list[float]]]:
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         return wall * 1e3, (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1e3
 
-    blanks = [once("pass") for _ in range(max(3, runs))]
-    empty_wall, empty_cpu = statistics.median(b[0] for b in blanks), statistics.median(b[1] for b in blanks)
     out: dict[str, dict[str, list[float]]] = {"first result": {}, "first result cpu": {}, "import only": {}}
     for r in range(runs):
-        for name in rotated(list(TTFR), r):
-            wall, cpu = once(TTFR[name])
-            out["first result"].setdefault(name, []).append(wall - empty_wall)
-            out["first result cpu"].setdefault(name, []).append(cpu - empty_cpu)
-            out["import only"].setdefault(name, []).append(once(IMPORTS[name])[0] - empty_wall)
+        # One run: `per_run` cold processes per implementation, interleaved, and as many empty interpreters
+        # among them; the run's figure is the median of each (one process's time is noisy on a shared machine).
+        got: dict[str, dict[str, list[float]]] = {k: {} for k in out}
+        blanks: list[tuple[float, float]] = []
+        for i in range(per_run):
+            blanks.append(once("pass"))
+            for name in rotated(list(TTFR), r + i):
+                wall, cpu = once(TTFR[name])
+                got["first result"].setdefault(name, []).append(wall)
+                got["first result cpu"].setdefault(name, []).append(cpu)
+                got["import only"].setdefault(name, []).append(once(IMPORTS[name])[0])
+        wall0, cpu0 = statistics.median(b[0] for b in blanks), statistics.median(b[1] for b in blanks)
+        empty = {"first result": wall0, "first result cpu": cpu0, "import only": wall0}
+        for column, per_impl in got.items():
+            for name, values in per_impl.items():
+                out[column].setdefault(name, []).append(statistics.median(values) - empty[column])
     return out
 
 
@@ -610,6 +677,9 @@ def run_worker(spec: dict[str, Any]) -> None:
     kind, impl, base = spec["kind"], spec["impl"], spec["base"]
     if kind == "serve-calls":
         serve_calls(impl, base)
+        return
+    if kind == "instructions":
+        work_instructions(impl, base, spec["key"], spec["calls"])
         return
     if kind == "streams":
         result = work_streams(impl, base, spec["sizes"], spec["rounds"])
@@ -664,7 +734,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts and 2 runs")
     parser.add_argument("--runs", type=int, default=None, help="runs per implementation (default 3; quick 2)")
-    parser.add_argument("--only", nargs="*", default=None, help="calls peers streams memory fanout ttfr")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="calls instructions peers streams memory fanout ttfr"
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--out", help=f"directory for results.md / .png / .json (default {SCRATCH.relative_to(ROOT)})")
     where.add_argument(
@@ -697,7 +769,7 @@ def main() -> None:
     sizes = [20_000] if quick else [20_000, 1_000_000]
     mem_sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     fan = 300 if quick else 1000
-    parts = set(args.only or ["calls", "peers", "streams", "memory", "fanout", "ttfr"])
+    parts = set(args.only or ["calls", "instructions", "peers", "streams", "memory", "fanout", "ttfr"])
     port = free_port()
     server = start_server(port)
     base = f"http://127.0.0.1:{port}"
@@ -706,6 +778,10 @@ def main() -> None:
     try:
         if "calls" in parts:
             data["calls"] = collect_calls(list(CALL_IMPLS), base, runs, calls)
+        if "instructions" in parts:
+            data["instructions"] = bench_instructions(
+                ["raw httpx", "official muxi", "muxi-sdk"], base, 20 if quick else 100
+            )
         if "peers" in parts:
             data["peers"] = collect_calls([*PEERS, *PEERS.values()], base, runs, calls)
         if "streams" in parts:
@@ -715,7 +791,7 @@ def main() -> None:
         if "fanout" in parts:
             data["fanout"] = collect("fanout", ["muxi-sdk", "raw httpx"], base, runs, {"count": fan})
         if "ttfr" in parts:
-            data["ttfr"] = bench_ttfr(base, 5 if quick else 9)
+            data["ttfr"] = bench_ttfr(base, runs, 3 if quick else 9)
     finally:
         server.terminate()
         server.wait(5)
@@ -796,6 +872,34 @@ def report(data: dict[str, Any], out: Path) -> str:
             if ro:
                 goals.append(goal_row(f"{key} ÷ official SDK", ro, CALL_GOAL_OFFICIAL))
                 goals.append(goal_row(f"{key} ÷ official SDK (client CPU)", roc, CALL_GOAL_OFFICIAL))
+        lines.append("")
+    instr = data.get("instructions")
+    if instr and "muxi-sdk" in instr and "raw httpx" in instr:
+        lines += [
+            "## Client instructions per call (callgrind; deterministic, sync)",
+            "",
+            "| call | raw httpx | official muxi | muxi-sdk | muxi-sdk ÷ raw | muxi-sdk ÷ official |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for key, ours in instr["muxi-sdk"].items():
+            raw_n = instr["raw httpx"].get(key)
+            off_n = instr.get("official muxi", {}).get(key)
+            cells = [f"{v:,.0f}" if v else "n/a" for v in (raw_n, off_n, ours)]
+            r_raw = ours / raw_n if raw_n else None
+            r_off = ours / off_n if off_n else None
+            lines.append(
+                f"| {key} | " + " | ".join(cells) + f" | {r_raw:.3f}× | " + (f"{r_off:.3f}× |" if r_off else "n/a |")
+            )
+            if r_raw:
+                goals.append(
+                    f"| {key} ÷ raw httpx + json.loads (client instructions): ≤ {CALL_GOAL_RAW}× | {r_raw:.3f}× | "
+                    f"{'met' if r_raw <= CALL_GOAL_RAW else 'not met'} |"
+                )
+            if r_off:
+                goals.append(
+                    f"| {key} ÷ official SDK (client instructions): ≤ {CALL_GOAL_OFFICIAL}× | {r_off:.3f}× | "
+                    f"{'met' if r_off <= CALL_GOAL_OFFICIAL else 'not met'} |"
+                )
         lines.append("")
     peers = data.get("peers")
     if peers:

@@ -132,3 +132,12 @@ def test_the_plugin_entry_point_is_registered(wheel: Path) -> None:
         [name] = [n for n in z.namelist() if n.endswith(".dist-info/entry_points.txt")]
         text = z.read(name).decode()
     assert "[pytest11]" in text and "muxi_sdk.testing.pytest_plugin" in text
+
+
+def test_the_installed_version_is_the_one_in_the_source(plain_python: Path, tmp_path: Path) -> None:
+    """`__version__` is a constant the build reads; the wheel's metadata must say the same."""
+    script = "import importlib.metadata, muxi_sdk; print(importlib.metadata.version('muxi-sdk'), muxi_sdk.__version__)"
+    proc = run([str(plain_python), "-c", script], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    installed, source = proc.stdout.split()
+    assert installed == source

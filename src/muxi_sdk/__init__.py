@@ -40,7 +40,6 @@ OPENAPI_DOC_VERSION = __openapi_doc_version__
 
 # The public names that live elsewhere, loaded on first use (`import muxi_sdk` stays light).
 _LAZY: dict[str, tuple[str, str | None]] = {
-    # the version is read from package metadata on first use (importlib.metadata costs ~10 ms to import)
     "__version__": ("muxi_sdk._version", "__version__"),
     "VERSION": ("muxi_sdk._version", "__version__"),
     "__user_agent__": ("muxi_sdk._version", "__user_agent__"),

@@ -58,7 +58,7 @@ def direct_request(
     request (method, URL, every header in order, body, timeout).
     """
     ours = {name.lower().encode() for name in headers}
-    merged: list[tuple[bytes | str, bytes | str]] = [(k, v) for k, v in client.headers.raw if k.lower() not in ours]
+    merged: list[Any] = [(k, v) for k, v in client.headers.raw if k.lower() not in ours]  # bytes, then str
     merged.extend(headers.items())
     if timeout is httpx.USE_CLIENT_DEFAULT:
         limits = client.timeout

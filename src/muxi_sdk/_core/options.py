@@ -13,6 +13,7 @@ from .._utils.redaction import conceal_headers
 from ..types import UNSET, OptionalNullable
 from .retries import RetryConfig
 
+
 @dataclass(frozen=True)
 class CallOptions:
     retries: OptionalNullable[RetryConfig] = UNSET

@@ -111,8 +111,13 @@ else:
 class InputModel(pydantic.BaseModel):
     """Request model: unknown fields are a typo, so they are rejected before anything is sent."""
 
+    # defer_build: its schema is built on first use, like every model's (not at import).
     model_config = pydantic.ConfigDict(
-        populate_by_name=True, extra="forbid", protected_namespaces=(), arbitrary_types_allowed=True
+        populate_by_name=True,
+        extra="forbid",
+        protected_namespaces=(),
+        arbitrary_types_allowed=True,
+        defer_build=True,
     )
 
 
