@@ -765,7 +765,7 @@ def main() -> None:
     runs = args.runs or (2 if quick else 3)
     # Many short interleaved blocks (see collect_calls) rather than a few long ones: each block's neighbours
     # in time are the other implementations' blocks.
-    calls = {"calls": 50, "rounds": 6, "warmup": 30} if quick else {"calls": 100, "rounds": 21, "warmup": 100}
+    calls = {"calls": 50, "rounds": 6, "warmup": 30} if quick else {"calls": 100, "rounds": 15, "warmup": 100}
     sizes = [20_000] if quick else [20_000, 1_000_000]
     mem_sizes = [10_000, 100_000] if quick else [10_000, 100_000, 1_000_000]
     fan = 300 if quick else 1000
@@ -780,7 +780,7 @@ def main() -> None:
             data["calls"] = collect_calls(list(CALL_IMPLS), base, runs, calls)
         if "instructions" in parts:
             data["instructions"] = bench_instructions(
-                ["raw httpx", "official muxi", "muxi-sdk"], base, 20 if quick else 100
+                ["raw httpx", "official muxi", "muxi-sdk"], base, 20 if quick else 60
             )
         if "peers" in parts:
             data["peers"] = collect_calls([*PEERS, *PEERS.values()], base, runs, calls)

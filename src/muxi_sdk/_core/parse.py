@@ -66,20 +66,35 @@ def _parse_enveloped(op: Operation, response: httpx.Response, raw: bytes, attemp
         idem = req_info.get("idempotency_key")
     timestamp = env.get("timestamp")
     result = env["data"]
-    if hasattr(result, "_response_meta"):
-        result._response_meta = ResponseMeta(
-            response.status_code,
-            response.headers,
-            request_id or response.headers.get("x-request-id"),
-            idem,
-            timestamp if isinstance(timestamp, int) else None,
-            env.get("object"),
-            env.get("type"),
-            attempts,
-            elapsed_ms,
-            response,
+    if hasattr(type(result), "_response_meta"):
+        attach_meta(
+            result,
+            ResponseMeta(
+                response.status_code,
+                response.headers,
+                request_id or response.headers.get("x-request-id"),
+                idem,
+                timestamp if isinstance(timestamp, int) else None,
+                env.get("object"),
+                env.get("type"),
+                attempts,
+                elapsed_ms,
+                response,
+            ),
         )
     return result
+
+
+def attach_meta(result: Any, meta: ResponseMeta) -> None:
+    """`result._response_meta = meta` for a response model, without pydantic's `__setattr__` (which looks up a
+    handler and then calls the property: most of the cost of parsing a small answer)."""
+    private = getattr(result, "__pydantic_private__", None)
+    if type(private) is dict:
+        private["_response_meta"] = meta
+    elif private is None and hasattr(result, "__pydantic_fields_set__"):  # a pydantic model: its private slot
+        object.__setattr__(result, "__pydantic_private__", {"_response_meta": meta})
+    else:
+        result._response_meta = meta
 
 
 _NOT_FAST = object()
@@ -155,6 +170,6 @@ def parse_general(op: Operation, response: httpx.Response, raw: bytes, attempts:
             headers=response.headers,
             raw_response=response,
         ) from exc
-    if hasattr(result, "_response_meta"):
-        result._response_meta = meta
+    if hasattr(type(result), "_response_meta"):
+        attach_meta(result, meta)
     return result

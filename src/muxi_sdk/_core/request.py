@@ -8,9 +8,9 @@ so a method and its `_async` twin share every line except the send.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import time
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -209,7 +209,8 @@ class RequestPath:
         elif op.user != "none" and op.user != "optional":
             require_user(cfg, op, user_id, opts.http_headers)
         if op.idempotent_key:
-            headers[IDEMPOTENCY_HEADER] = req.idempotency_key or uuid.uuid4().hex
+            # 128 random bits as 32 hex digits, the shape of uuid4().hex without UUID's bit fiddling (~4x the cost)
+            headers[IDEMPOTENCY_HEADER] = req.idempotency_key or os.urandom(16).hex()
         if req.body is not None:
             headers["Content-Type"] = req.body.content_type
             length = req.body.length
