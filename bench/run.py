@@ -325,7 +325,9 @@ def work_instructions(impl: str, base: str, key: str, calls: int) -> None:
         fn()
 
 
-def bench_instructions(impls: list[str], base: str, calls: int) -> dict[str, dict[str, float]]:
+def bench_instructions(
+    impls: list[str], base: str, calls: int, cores: set[int] | None = None
+) -> dict[str, dict[str, float]]:
     """Client instructions per call under callgrind: (run with `calls` calls - run with none) / calls.
 
     Instruction counts do not depend on what else the machine does, so these ratios have no noise to speak
@@ -348,6 +350,8 @@ def bench_instructions(impls: list[str], base: str, calls: int) -> dict[str, dic
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONHASHSEED": "0"},
+            # counts do not depend on placement: the two valgrind processes may use both cores
+            preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None,
         )
         found = [line for line in proc.stderr.splitlines() if "Collected :" in line]
         if proc.returncode != 0 or not found:
@@ -635,6 +639,17 @@ def bench_ttfr(base: str, runs: int, per_run: int) -> dict[str, dict[str, list[f
 # ------------------------------------------------------------------------------------------------- driver
 
 
+def pin(pid: int, role: str) -> None:
+    """The server on the first core, every measured client on the second (Linux, 2+ cores).
+
+    Unpinned, the scheduler puts one client process beside the server and the next across from it, and a
+    process keeps its placement: two runs of the same code differed by up to 15 % (the A/A row).
+    """
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else []
+    if len(cores) >= 2:
+        os.sched_setaffinity(pid, {cores[0]} if role == "server" else {cores[1]})
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -650,6 +665,7 @@ def start_server(port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    pin(proc.pid, "server")
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -772,6 +788,8 @@ def main() -> None:
     parts = set(args.only or ["calls", "instructions", "peers", "streams", "memory", "fanout", "ttfr"])
     port = free_port()
     server = start_server(port)
+    all_cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    pin(os.getpid(), "client")  # every worker inherits the client core
     base = f"http://127.0.0.1:{port}"
     started = time.time()
     data: dict[str, Any] = {"runs": runs, "quick": quick, "python": sys.version.split()[0], "fan": fan}
@@ -780,7 +798,7 @@ def main() -> None:
             data["calls"] = collect_calls(list(CALL_IMPLS), base, runs, calls)
         if "instructions" in parts:
             data["instructions"] = bench_instructions(
-                ["raw httpx", "official muxi", "muxi-sdk"], base, 20 if quick else 60
+                ["raw httpx", "official muxi", "muxi-sdk"], base, 20 if quick else 60, all_cores
             )
         if "peers" in parts:
             data["peers"] = collect_calls([*PEERS, *PEERS.values()], base, runs, calls)

@@ -35,3 +35,17 @@ def test_only_update_docs_writes_the_committed_results(bench: Any) -> None:
     assert bench.output_dir(bench.parse_args(["--update-docs"])) == ROOT / "docs" / "benchmarks"
     with pytest.raises(SystemExit):
         bench.parse_args(["--update-docs", "--quick"])  # the committed results are full runs
+
+
+def test_every_ratio_the_readme_quotes_is_in_the_committed_results() -> None:
+    """README, Benchmarks: each figure it quotes comes from docs/benchmarks/results.md (the last full run)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Benchmarks\n", 1)[1].split("\n## ", 1)[0]
+    results = (ROOT / "docs" / "benchmarks" / "results.md").read_text()
+    quoted = re.findall(r"\d+\.\d+(?: \(\d+\.\d+-\d+\.\d+\))?×", section)
+    assert len(quoted) >= 8, "the README's benchmark summary quotes the results"
+    missing = [q for q in quoted if q not in results]
+    assert not missing, f"quoted in README but not in docs/benchmarks/results.md: {missing}"
+    assert "full mode" in results.splitlines()[2], "the committed results are a full run"

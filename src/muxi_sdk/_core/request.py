@@ -107,6 +107,19 @@ _HEADER_ARGUMENT = {
 }
 
 
+# Plain values seen to be printable ASCII (user ids, the SDK's own headers: the same few on every call), so a
+# set look-up replaces the regex scan; bounded, since idempotency keys are new on every call.
+_GOOD_VALUES: set[str] = set()
+
+
+def _good_value(value: str) -> bool:
+    if _BAD_HEADER_CHAR.search(value) is not None:
+        return False
+    if type(value) is str and len(_GOOD_VALUES) < 256:  # never a key (`Secret`): none is kept beyond its client
+        _GOOD_VALUES.add(value)
+    return True
+
+
 def _check_header_values(headers: Mapping[str, Any]) -> None:
     """Header values must be printable ASCII strings: refuse the rest before sending, as InvalidInputError.
 
@@ -114,7 +127,7 @@ def _check_header_values(headers: Mapping[str, Any]) -> None:
     a line break as a "connection error" that retries resend in vain. The value is never echoed (keys).
     """
     for name, value in headers.items():
-        if (type(value) is str or type(value) is Secret) and _BAD_HEADER_CHAR.search(value) is None:
+        if (type(value) is str or type(value) is Secret) and (value in _GOOD_VALUES or _good_value(value)):
             continue
         arg = _HEADER_ARGUMENT.get(name)
         what = f"{arg} (header {name})" if arg else f"header {name}"
