@@ -37,3 +37,10 @@ def test_first_use_of_a_resource_loads_it() -> None:
     modules = loaded_after("from muxi_sdk import Muxi\nMuxi(url='http://localhost:1').chat")
     assert "muxi_sdk.chat" in modules and "pydantic" in modules and "muxi_sdk.models.chat" in modules
     assert "muxi_sdk.system" not in modules  # only what was touched
+
+
+def test_a_get_does_not_load_the_body_encoders(muxi_fake: object) -> None:
+    url, key = muxi_fake.url, muxi_fake.state.client_key  # type: ignore[attr-defined]
+    start = f"from muxi_sdk import Muxi\nm = Muxi(url={url!r}, client_key={key!r}, user_id='u1')\n"
+    assert "muxi_sdk._utils.serializers" not in loaded_after(start + "m.sessions.list()")
+    assert "muxi_sdk._utils.serializers" in loaded_after(start + "m.chat.send(message='hi')")

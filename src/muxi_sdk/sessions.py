@@ -12,7 +12,6 @@ from ._core.options import RequestOptions, call_options
 from ._core.pagination import PageSpec, paginated
 from ._core.twins import async_op, sync_op
 from ._utils.inputs import body_dict, validate_input
-from ._utils.serializers import json_body
 from .basesdk import BaseSDK
 from .errors import InvalidInputError
 from .models.sessions import (
@@ -109,6 +108,8 @@ class Sessions(BaseSDK):
         if isinstance(messages, (str, bytes, dict)) or not isinstance(messages, Sequence):
             raise InvalidInputError("messages must be a list of {role, content, timestamp} messages")
         entries: list[Any] = [m.to_restore() if isinstance(m, SessionMessage) else m for m in messages]
+        from ._utils.serializers import json_body  # here: a GET or a list need not load the body encoders
+
         body = body_dict(validate_input(SessionRestoreRequest, {"messages": entries}))
         request = RequestInput(path_params={"session_id": session_id}, body=json_body(body), user_id=user_id)
         return Call(RESTORE, request, call_options(options))

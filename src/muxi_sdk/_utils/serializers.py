@@ -24,8 +24,12 @@ FileContent = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[by
 _CHUNK = 48 * 1024  # a multiple of 3, so chunks encode to base64 without padding in between
 
 
+# json.dumps with arguments builds a new JSONEncoder on every call; one encoder, the same bytes.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODER.encode(obj).encode("utf-8")
 
 
 @dataclass
