@@ -7,11 +7,15 @@
 
 How it stays honest:
 - every implementation runs in its own process (a fresh interpreter per implementation and run), with the
-  same warm-up before anything is timed, against servers in processes of their own (bench/rawserver.py:
-  fixed bytes, no framework, so what is measured is the client);
+  same warm-up before anything is timed, against a server in a process of its own (bench/rawserver.py:
+  fixed bytes in the real runtime's shapes, no framework, so what is measured is the client);
+- calls are timed in short blocks that one long-lived worker per implementation takes in turn (A B C D,
+  B C D A, ...), so every implementation is measured in the same minutes; the server has one core and
+  the measured clients the other;
+- client instructions per call under callgrind (valgrind), which no other load on the machine changes;
 - `--runs` (3 by default) runs, the order of implementations rotated every run; each figure is the median
   of the runs' medians with the min-max over runs, and every ratio is taken run by run (A_r / B_r) so its
-  spread is shown too;
+  spread is shown too; the time to first result takes the median of 9 cold processes per run;
 - an A/A control (raw httpx against raw httpx in another process) shows what "no difference" looks like;
 - the stream floor is a minimal byte splitter + json.loads, besides httpx-sse + json.loads;
 - peers (openai-python, Speakeasy's mix-python-sdk) are measured against a server answering their own
