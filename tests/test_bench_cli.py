@@ -44,7 +44,7 @@ def test_every_ratio_the_readme_quotes_is_in_the_committed_results() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("\n## Benchmarks\n", 1)[1].split("\n## ", 1)[0]
     results = (ROOT / "docs" / "benchmarks" / "results.md").read_text()
-    quoted = re.findall(r"\d+\.\d+(?: \(\d+\.\d+-\d+\.\d+\))?×", section)
+    quoted = re.findall(r"\d+\.\d+(?: \(\d+\.\d+-\d+\.\d+\))?\u00d7", section)  # the multiplication sign
     assert len(quoted) >= 8, "the README's benchmark summary quotes the results"
     missing = [q for q in quoted if q not in results]
     assert not missing, f"quoted in README but not in docs/benchmarks/results.md: {missing}"
