@@ -823,7 +823,8 @@ def main() -> None:
     previous = out / "results.json"
     if args.only and previous.exists():  # a partial re-run replaces its parts of the last full run
         kept = json.loads(previous.read_text())
-        data = {**kept, **data, "minutes": kept.get("minutes", 0), "rerun": sorted(parts)}
+        rerun = sorted(set(kept.get("rerun", [])) | parts)  # every part re-run since the full run
+        data = {**kept, **data, "minutes": kept.get("minutes", 0), "rerun": rerun}
     (out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
     print(report(data, out))
     print(f"wrote {out / 'results.md'}", file=sys.stderr)
