@@ -157,43 +157,11 @@ def _already_read(response: httpx.Response, limit: int | None) -> Exception | No
     return None
 
 
-class _PlainBody:
-    """`BodyBudget` for a body without Content-Encoding (nearly every MUXI answer): no decoder, one check a chunk."""
-
-    __slots__ = ("deadline", "limit", "parts", "response", "size")
-
-    def __init__(self, response: httpx.Response, limit: int | None, deadline: float | None) -> None:
-        length = response.headers.get("content-length", "")
-        if limit is not None and length.isdigit() and int(length) > limit:
-            raise _too_big(response, "the response body", limit)
-        self.response, self.limit, self.deadline = response, limit, deadline
-        self.parts: list[bytes] = []
-        self.size = 0
-
-    def feed(self, chunk: bytes) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise past_deadline(self.response.request)
-        self.size += len(chunk)
-        if self.limit is not None and self.size > self.limit:
-            raise _too_big(self.response, "the response body", self.limit)
-        self.parts.append(chunk)
-
-    def finish(self) -> None:
-        parts = self.parts
-        self.response._content = parts[0] if len(parts) == 1 else b"".join(parts)
-
-
 def read_body(response: httpx.Response, limit: int | None, deadline: float | None) -> Exception | None:
     """Read a body under its budget; the error (response closed) or None (content stored on the response)."""
     if hasattr(response, "_content"):
         return _already_read(response, limit)
     try:
-        if "content-encoding" not in response.headers:
-            plain = _PlainBody(response, limit, deadline)
-            for chunk in response.iter_raw():
-                plain.feed(chunk)
-            plain.finish()
-            return None
         budget = BodyBudget(response, limit, deadline)
         for chunk in budget.source():
             budget.feed(chunk)
@@ -209,12 +177,6 @@ async def aread_body(response: httpx.Response, limit: int | None, deadline: floa
     if hasattr(response, "_content"):
         return _already_read(response, limit)
     try:
-        if "content-encoding" not in response.headers:
-            plain = _PlainBody(response, limit, deadline)
-            async for piece in response.aiter_raw():
-                plain.feed(piece)
-            plain.finish()
-            return None
         budget = BodyBudget(response, limit, deadline)
         async for chunk in budget.asource():
             budget.feed(chunk)
