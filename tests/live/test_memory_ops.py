@@ -26,7 +26,7 @@ from muxi_sdk.errors import (
 )
 
 from . import overlay
-from .helpers import MEMORY_TABLE_BUG, memory_table_missing
+from .helpers import memory_table_bug, memory_table_missing
 from .overlay import Overlay
 
 pytestmark = pytest.mark.live
@@ -53,9 +53,11 @@ def featured() -> Iterator[Overlay]:
 
 @pytest.fixture(autouse=True)
 def _memory_table_ready(request: pytest.FixtureRequest) -> None:
-    """Runtime bug: rebuild, forget and backfill need the vector table the runtime creates lazily."""
-    if any(w in request.node.name for w in ("rebuild", "forget", "backfill")) and memory_table_missing():
-        pytest.xfail(MEMORY_TABLE_BUG)
+    """Runtime bug (MEMORY_TABLE_BUG): memory rebuild, forget and backfill need the vector table the runtime
+    creates lazily. Give it the chance first; the tests still send every request and wrap their bodies in
+    `memory_table_bug()`, which turns only that exact 500 into an xfail."""
+    if any(w in request.node.name for w in ("rebuild_job", "forget", "backfill")):
+        memory_table_missing()
 
 
 def _public_key() -> str:
@@ -80,57 +82,68 @@ async def test_status_page_async(amuxi: Muxi) -> None:
 
 
 def test_rebuild_job_finishes(muxi: Muxi, user: str) -> None:
-    job = muxi.memory.rebuild(user_id=user)
-    assert isinstance(job, Job) and job.id and job.id.startswith("rebuild_") and job.status == "processing"
-    assert job.accepted.response_meta is not None and job.accepted.response_meta.status_code == 202
-    done = job.wait(**WAIT)
-    assert done.status == "completed" and done.user_id == user and set(done.projections or {}) == PROJECTIONS
-    assert muxi.memory.rebuild_status(job_id=job.id).status == "completed"
-    inline = muxi.memory.rebuild(user_id=user, background=False, backfill=True)
-    assert inline.id is None and inline.last is not None and inline.last.backfill is not None
-    dry = muxi.memory.rebuild(user_id=user, dry_run=True).wait()
-    assert dry.dry_run and all(p.dry_run for p in (dry.projections or {}).values())
-    with pytest.raises(ValidationError, match="Unknown projection 'nope'"):
-        muxi.memory.rebuild(user_id=user, projection="nope")
+    # first the answers that do not touch the vector table (so they run even when the runtime bug strikes)
     with pytest.raises(NotFoundError, match="Unknown or expired rebuild job 'rebuild_nope'"):
         muxi.memory.rebuild_status(job_id="rebuild_nope")
+    with pytest.raises(ValidationError, match="Unknown projection 'nope'"):
+        muxi.memory.rebuild(user_id=user, projection="nope")
+    with memory_table_bug():
+        job = muxi.memory.rebuild(user_id=user)
+        assert isinstance(job, Job) and job.id and job.id.startswith("rebuild_") and job.status == "processing"
+        assert job.accepted.response_meta is not None and job.accepted.response_meta.status_code == 202
+        done = job.wait(**WAIT)
+        assert done.status == "completed" and done.user_id == user and set(done.projections or {}) == PROJECTIONS
+        assert muxi.memory.rebuild_status(job_id=job.id).status == "completed"
+        inline = muxi.memory.rebuild(user_id=user, background=False, backfill=True)
+        assert inline.id is None and inline.last is not None and inline.last.backfill is not None
+        dry = muxi.memory.rebuild(user_id=user, dry_run=True).wait()
+        assert dry.dry_run and all(p.dry_run for p in (dry.projections or {}).values())
 
 
 async def test_rebuild_job_finishes_async(amuxi: Muxi, user: str) -> None:
-    job = await amuxi.memory.rebuild_async(user_id=user, projection="flat_facts")
-    done = await job.wait_async(**WAIT)
-    assert done.status == "completed" and set(done.projections or {}) == {"flat_facts"}
-    assert (await amuxi.memory.rebuild_status_async(job_id=job.id or "")).status == "completed"
+    with pytest.raises(NotFoundError):
+        await amuxi.memory.rebuild_status_async(job_id="rebuild_nope")
+    with memory_table_bug():
+        job = await amuxi.memory.rebuild_async(user_id=user, projection="flat_facts")
+        done = await job.wait_async(**WAIT)
+        assert done.status == "completed" and set(done.projections or {}) == {"flat_facts"}
+        assert (await amuxi.memory.rebuild_status_async(job_id=job.id or "")).status == "completed"
 
 
 def test_forget_job_finishes(muxi: Muxi, user: str) -> None:
-    job = muxi.memory.forget(user_id=user, source="gmail", reason="gdpr")
-    assert job.accepted.deleted_events == 0 and job.accepted.grace_period_days == 30 and job.id
-    done = job.wait(**WAIT)
-    assert done.status == "completed" and set(done.projections or {}) == PROJECTIONS
-    assert muxi.memory.forget_status(job_id=job.id).status == "completed"
-    later = muxi.memory.forget(user_id=user, source="gmail", rebuild=False)
-    assert later.id is None and set(later.accepted.rebuild_required or []) == PROJECTIONS
     with pytest.raises(NotFoundError, match="Unknown or expired forget job 'forget_nope'"):
         muxi.memory.forget_status(job_id="forget_nope")
+    with memory_table_bug():
+        job = muxi.memory.forget(user_id=user, source="gmail", reason="gdpr")
+        assert job.accepted.deleted_events == 0 and job.accepted.grace_period_days == 30 and job.id
+        done = job.wait(**WAIT)
+        assert done.status == "completed" and set(done.projections or {}) == PROJECTIONS
+        assert muxi.memory.forget_status(job_id=job.id).status == "completed"
+        later = muxi.memory.forget(user_id=user, source="gmail", rebuild=False)
+        assert later.id is None and set(later.accepted.rebuild_required or []) == PROJECTIONS
 
 
 async def test_forget_job_finishes_async(amuxi: Muxi, user: str) -> None:
-    job = await amuxi.memory.forget_async(user_id=user, source="slack", background=False)
-    assert job.id is None and (await job.wait_async()).projections is not None
-    bg = await amuxi.memory.forget_async(user_id=user, source="slack")
-    await bg.wait_async(**WAIT)
-    assert (await amuxi.memory.forget_status_async(job_id=bg.id or "")).status == "completed"
+    with pytest.raises(NotFoundError):
+        await amuxi.memory.forget_status_async(job_id="forget_nope")
+    with memory_table_bug():
+        job = await amuxi.memory.forget_async(user_id=user, source="slack", background=False)
+        assert job.id is None and (await job.wait_async()).projections is not None
+        bg = await amuxi.memory.forget_async(user_id=user, source="slack")
+        await bg.wait_async(**WAIT)
+        assert (await amuxi.memory.forget_status_async(job_id=bg.id or "")).status == "completed"
 
 
 def test_backfill(muxi: Muxi, user: str) -> None:
-    result = muxi.memory.backfill(user_id=user)
+    with memory_table_bug():
+        result = muxi.memory.backfill(user_id=user)
     assert result.user_id == user and set(result.synthesized) == PROJECTIONS
     assert all(r.complete for r in result.synthesized.values())
 
 
 async def test_backfill_async(amuxi: Muxi, user: str) -> None:
-    assert (await amuxi.memory.backfill_async(user_id=user)).user_id == user
+    with memory_table_bug():
+        assert (await amuxi.memory.backfill_async(user_id=user)).user_id == user
 
 
 def test_lint_answers_503_without_a_lint_block(muxi: Muxi, user: str) -> None:
