@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _loopback import Answer, Seen, loopback
 from muxi_sdk import Muxi
 from muxi_sdk.errors import InvalidInputError, ResponseValidationError, StreamError, StreamInterruptedError
 from muxi_sdk.models.chat import ContentEvent
@@ -282,3 +283,41 @@ def test_a_direct_request_is_what_build_request_builds(
         direct.extensions["timeout"]["read"] = 0  # a hook changing one request's timeout changes no other
         again = direct_request(client, method, url, headers, content, timeout)  # type: ignore[arg-type]
         assert again.extensions == built.extensions
+
+
+def _cookie_answer(seen: Seen) -> Answer:
+    return Answer(200, {"status": "healthy"}, {"Set-Cookie": "sid=secret; Path=/"})
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_owned_clients_do_not_read_answers_for_cookies(is_async: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx would wrap every answer for the cookie jar before the jar declines it; ours skip that step and
+    still keep no cookie (the server sets one on every answer)."""
+    from muxi_sdk._core.httpclient import _new_async_client, _new_client  # internal: fast path
+
+    wrapped: list[object] = []
+    real = httpx.Cookies._CookieCompatRequest
+    spy = staticmethod(lambda request: wrapped.append(request) or real(request))
+    monkeypatch.setattr(httpx.Cookies, "_CookieCompatRequest", spy)
+    with loopback(_cookie_answer) as server:
+        url = f"{server.url}/v1/health"
+        if is_async:
+            aclient = _new_async_client()
+
+            async def go() -> None:
+                for _ in range(3):
+                    (await aclient.send(aclient.build_request("GET", url))).raise_for_status()  # type: ignore[attr-defined]
+                await aclient.aclose()
+
+            asyncio.run(go())
+            cookies = aclient.cookies  # type: ignore[attr-defined]
+        else:
+            client = _new_client()
+            for _ in range(3):
+                client.send(client.build_request("GET", url)).raise_for_status()
+            client.close()
+            cookies = client.cookies  # type: ignore[attr-defined]
+        assert wrapped == [] and len(cookies) == 0 and len(server.seen) == 3
+        with httpx.Client() as plain:  # the control: a plain client wraps them, and keeps the cookie
+            plain.get(url)
+            assert len(wrapped) == 1 and plain.cookies.get("sid") == "secret"

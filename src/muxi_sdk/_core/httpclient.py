@@ -104,8 +104,26 @@ class _NoCookies(CookieJar):
         pass
 
 
+class _NoCookieStore(httpx.Cookies):
+    """The cookies of an SDK-owned client: its jar keeps nothing, and answers are not even read for cookies.
+
+    httpx wraps every answer and its request in urllib objects for the jar (copying the request's headers)
+    before the jar can decline them: a few percent of a loopback call, for nothing."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        pass
+
+
+def _without_cookies(client: httpx.Client | httpx.AsyncClient) -> None:
+    # `Client(cookies=...)` and the `cookies` setter both wrap their argument in a plain `httpx.Cookies`,
+    # so the store is put in place after construction; a future httpx without `_cookies` keeps the jar.
+    if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
+        client._cookies = _NoCookieStore(_NoCookies())
+
+
 def _new_client() -> HttpClient:
     client = httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, cookies=_NoCookies(), headers=owned_headers())
+    _without_cookies(client)
     return cast(HttpClient, client)
 
 
@@ -113,6 +131,7 @@ def _new_async_client() -> AsyncHttpClient:
     client = httpx.AsyncClient(
         timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, cookies=_NoCookies(), headers=owned_headers()
     )
+    _without_cookies(client)
     return cast(AsyncHttpClient, client)
 
 
