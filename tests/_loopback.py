@@ -4,6 +4,7 @@ set cookies) and for facts only the server side sees (the client's TCP port, the
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,8 +36,9 @@ class Loopback:
 
 
 @contextmanager
-def loopback(answer: Callable[[Seen], Answer] | None = None) -> Iterator[Loopback]:
-    """Serve on 127.0.0.1 until the block ends; `answer(request)` decides each response (default: 200 ok)."""
+def loopback(answer: Callable[[Seen], Answer] | None = None, tls: ssl.SSLContext | None = None) -> Iterator[Loopback]:
+    """Serve on 127.0.0.1 until the block ends; `answer(request)` decides each response (default: 200 ok).
+    With `tls` (a server-side context), it serves https://."""
     seen: list[Seen] = []
     box = Loopback("", seen, answer or (lambda _: Answer()))
 
@@ -68,7 +70,10 @@ def loopback(answer: Callable[[Seen], Answer] | None = None) -> Iterator[Loopbac
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    box.url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]  # refused handshakes
+    box.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     try:

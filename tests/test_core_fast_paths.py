@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from _loopback import Answer, Seen, loopback
 from muxi_sdk import Muxi
+from muxi_sdk._core.transports import transport_pool  # internal: the httpcore pool behind an owned client
 from muxi_sdk.errors import InvalidInputError, ResponseValidationError, StreamError, StreamInterruptedError
 from muxi_sdk.models.chat import ContentEvent
 from muxi_sdk.testing import FakeMuxi, ScriptedReply
@@ -27,7 +28,7 @@ WORDS = [f"w{i}" for i in range(2600)]  # more than two runs of 1,024 deltas
 
 
 def pool_of(client: Any) -> Any:
-    return client._transport._pool
+    return transport_pool(client)
 
 
 # ------------------------------------------------------------------------------------------- query in the URL

@@ -16,6 +16,7 @@ import pytest
 
 from _helpers import FAST
 from muxi_sdk import Muxi
+from muxi_sdk._core.transports import transport_pool  # internal: the httpcore pool behind an owned client
 from muxi_sdk.errors import ConnectionError, StreamError, StreamInterruptedError, TimeoutError
 from muxi_sdk.models.chat import (
     ChatResult,
@@ -45,7 +46,7 @@ def tight_async_client() -> httpx.AsyncClient:
 
 def busy_connections(client: httpx.Client | httpx.AsyncClient) -> int:
     """Connections of the pool that are in use (not idle and not closed)."""
-    pool: Any = client._transport._pool  # type: ignore[union-attr]
+    pool: Any = transport_pool(client)
     return sum(1 for c in pool.connections if not c.is_idle() and not c.is_closed())
 
 

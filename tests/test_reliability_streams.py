@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from muxi_sdk import BackoffStrategy, Muxi, RetryConfig
+from muxi_sdk._core.transports import transport_pool  # internal: the httpcore pool behind an owned client
 from muxi_sdk.errors import ConnectionError, StreamInterruptedError
 from muxi_sdk.models.chat import CompletedEvent
 from muxi_sdk.testing import FakeMuxi, ScriptedReply
@@ -43,7 +44,7 @@ def no_cyclic_gc() -> Iterator[None]:
 
 
 def pool_of(client: httpx.Client | httpx.AsyncClient) -> Any:
-    return client._transport._pool  # type: ignore[union-attr]
+    return transport_pool(client)
 
 
 def busy(client: httpx.Client | httpx.AsyncClient) -> int:

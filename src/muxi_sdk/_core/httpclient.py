@@ -1,8 +1,9 @@
 """HTTP client protocols and ownership: the SDK closes only the clients it created.
 
 The clients it creates keep no cookies (one `Muxi` serves many end users: a cookie set for alice's call
-must not go out with bob's), are forgotten - not closed - in a forked child (its pooled connections are
-the parent's sockets), and the async one belongs to one event loop (a second `asyncio.run()` gets its own).
+must not go out with bob's), build their TLS context on their first https:// request (`transports.py`),
+are forgotten - not closed - in a forked child (its pooled connections are the parent's sockets), and the
+async one belongs to one event loop (a second `asyncio.run()` gets its own).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Protocol, cast, runtime_checkable
 import httpx
 
 from ..errors import ConfigurationError
+from .transports import AsyncPlainFirstTransport, PlainFirstTransport
 
 # Chat replies can take minutes before the first byte of a non-streamed answer; connects should fail fast.
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=5.0)
@@ -122,14 +124,24 @@ def _without_cookies(client: httpx.Client | httpx.AsyncClient) -> None:
 
 
 def _new_client() -> HttpClient:
-    client = httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, cookies=_NoCookies(), headers=owned_headers())
+    client = httpx.Client(
+        timeout=DEFAULT_TIMEOUT,
+        limits=DEFAULT_LIMITS,
+        cookies=_NoCookies(),
+        headers=owned_headers(),
+        transport=PlainFirstTransport(DEFAULT_LIMITS),
+    )
     _without_cookies(client)
     return cast(HttpClient, client)
 
 
 def _new_async_client() -> AsyncHttpClient:
     client = httpx.AsyncClient(
-        timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, cookies=_NoCookies(), headers=owned_headers()
+        timeout=DEFAULT_TIMEOUT,
+        limits=DEFAULT_LIMITS,
+        cookies=_NoCookies(),
+        headers=owned_headers(),
+        transport=AsyncPlainFirstTransport(DEFAULT_LIMITS),
     )
     _without_cookies(client)
     return cast(AsyncHttpClient, client)

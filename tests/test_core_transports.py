@@ -1,0 +1,152 @@
+"""The transports of the SDK's own clients: http:// builds no TLS context; https:// is verified exactly as
+httpx verifies it (its default trust, `SSL_CERT_FILE` honoured), over real TLS on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from _loopback import Loopback, loopback
+from muxi_sdk import Muxi
+from muxi_sdk._core.transports import PlainFirstTransport  # internal: the fail-closed plain transport
+from muxi_sdk.errors import ConnectionError
+
+TWINS = pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+
+
+def _certificate(tmp: Path) -> tuple[Path, Path, Path]:
+    """A CA and a certificate it signed for 127.0.0.1: (ca.pem, cert.pem, key.pem)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "muxi-sdk test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = tmp / "ca.pem", tmp / "cert.pem", tmp / "key.pem"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return paths
+
+
+@pytest.fixture
+def https(tmp_path: Path) -> Iterator[tuple[Loopback, Path]]:
+    ca, cert, key = _certificate(tmp_path)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    with loopback(tls=server_side) as server:
+        yield server, ca
+
+
+def _health(m: Muxi, is_async: bool) -> bool:
+    if is_async:
+        return asyncio.run(m.system.health_async()).healthy
+    return m.system.health().healthy
+
+
+def _tls_contexts_built(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Records every CA bundle loaded into a TLS context from here on (how httpx 0.27 and 0.28 build theirs)."""
+    built: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def counting(self: ssl.SSLContext, cafile: object = None, *args: object, **kwargs: object) -> None:
+        built.append(str(cafile))
+        real(self, cafile, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    return built
+
+
+@TWINS
+def test_https_to_an_untrusted_certificate_fails_and_sends_nothing(
+    https: tuple[Loopback, Path], is_async: bool
+) -> None:
+    server, _ = https
+    with Muxi(url=server.url, retry_config=None) as m:
+        with pytest.raises(ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            _health(m, is_async)
+    assert server.seen == []
+
+
+@TWINS
+def test_https_honours_ssl_cert_file_as_httpx_does(
+    https: tuple[Loopback, Path], is_async: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca = https
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    with Muxi(url=server.url) as m:
+        assert _health(m, is_async) and _health(m, is_async)
+    assert [s.path for s in server.seen] == ["/v1/health", "/v1/health"]
+
+
+@TWINS
+def test_plain_http_builds_no_tls_context_and_https_builds_one_once(
+    https: tuple[Loopback, Path], is_async: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, ca = https
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    built = _tls_contexts_built(monkeypatch)
+    with loopback() as plain, Muxi(url=plain.url) as m:
+        assert _health(m, is_async) and _health(m, is_async)
+        assert built == [] and len(plain.seen) == 2
+        # the first https:// request builds it, the next ones reuse it (one event loop: one async client)
+        if is_async:
+
+            async def twice() -> None:
+                for _ in range(2):
+                    assert (await m.system.health_async(server_url=server.url)).healthy
+
+            asyncio.run(twice())
+        else:
+            for _ in range(2):
+                assert m.system.health(server_url=server.url).healthy
+        assert built == [str(ca)] and len(server.seen) == 2
+
+
+def test_the_plain_transport_fails_closed_if_it_is_ever_handed_tls(
+    https: tuple[Loopback, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its context loads no CA whatever the environment says, and keeps hostname checks on."""
+    server, ca = https
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    transport = PlainFirstTransport(httpx.Limits())
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        transport.plain.handle_request(httpx.Request("GET", f"{server.url}/v1/health"))
+    assert transport.tls().handle_request(httpx.Request("GET", f"{server.url}/v1/health")).status_code == 200
+    transport.close()
+    assert len(server.seen) == 1
