@@ -807,7 +807,8 @@ def main() -> None:
         if "peers" in parts:
             data["peers"] = collect_calls([*PEERS, *PEERS.values()], base, runs, calls)
         if "streams" in parts:
-            data["streams"] = collect("streams", list(STREAM_IMPLS), base, runs, {"sizes": sizes, "rounds": 3})
+            streams = {"sizes": sizes, "rounds": 3 if quick else 9}  # rounds of each size up to 100k events
+            data["streams"] = collect("streams", list(STREAM_IMPLS), base, runs, streams)
         if "memory" in parts:
             data["memory"] = collect("memory", ["muxi-sdk"], base, 1, {"sizes": mem_sizes})
         if "fanout" in parts:
