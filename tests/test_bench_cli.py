@@ -49,3 +49,11 @@ def test_every_ratio_the_readme_quotes_is_in_the_committed_results() -> None:
     missing = [q for q in quoted if q not in results]
     assert not missing, f"quoted in README but not in docs/benchmarks/results.md: {missing}"
     assert "full mode" in results.splitlines()[2], "the committed results are a full run"
+    band = re.search(r"A/A control .*?within (\d+\.\d+) to (\d+\.\d+)", section, flags=re.S)
+    assert band, "the README states the A/A band"
+    calls = results.split("\n## Calls", 1)[1].split("\n## ", 1)[0]
+    rows = [row for row in calls.splitlines() if row.startswith("| ") and ("(sync)" in row or "(async)" in row)]
+    cells = [row.split("|")[-3:-1] for row in rows]
+    aa = [float(x) for pair in cells for cell in pair for x in re.findall(r"\d+\.\d+", cell)]
+    assert len(aa) == 8 * 2 * 3, "median, min and max of both A/A columns for the 8 call rows"
+    assert (min(aa), max(aa)) == (float(band[1]), float(band[2]))
