@@ -73,6 +73,13 @@ def https(tmp_path: Path) -> Iterator[tuple[Loopback, Path]]:
         yield server, ca
 
 
+@pytest.fixture
+def trusted_https(https: tuple[Loopback, Path], monkeypatch: pytest.MonkeyPatch) -> tuple[Loopback, Path]:
+    """The https server, with its CA trusted through `SSL_CERT_FILE` (as httpx reads it)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(https[1]))
+    return https
+
+
 def _health(m: Muxi, is_async: bool) -> bool:
     if is_async:
         return asyncio.run(m.system.health_async()).healthy
@@ -104,11 +111,8 @@ def test_https_to_an_untrusted_certificate_fails_and_sends_nothing(
 
 
 @TWINS
-def test_https_honours_ssl_cert_file_as_httpx_does(
-    https: tuple[Loopback, Path], is_async: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server, ca = https
-    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+def test_https_honours_ssl_cert_file_as_httpx_does(trusted_https: tuple[Loopback, Path], is_async: bool) -> None:
+    server, _ = trusted_https
     with Muxi(url=server.url) as m:
         assert _health(m, is_async) and _health(m, is_async)
     assert [s.path for s in server.seen] == ["/v1/health", "/v1/health"]
@@ -116,10 +120,9 @@ def test_https_honours_ssl_cert_file_as_httpx_does(
 
 @TWINS
 def test_plain_http_builds_no_tls_context_and_https_builds_one_once(
-    https: tuple[Loopback, Path], is_async: bool, monkeypatch: pytest.MonkeyPatch
+    trusted_https: tuple[Loopback, Path], is_async: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server, ca = https
-    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    server, ca = trusted_https
     built = _tls_contexts_built(monkeypatch)
     with loopback() as plain, Muxi(url=plain.url) as m:
         assert _health(m, is_async) and _health(m, is_async)
@@ -138,12 +141,9 @@ def test_plain_http_builds_no_tls_context_and_https_builds_one_once(
         assert built == [str(ca)] and len(server.seen) == 2
 
 
-def test_the_plain_transport_fails_closed_if_it_is_ever_handed_tls(
-    https: tuple[Loopback, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_plain_transport_fails_closed_if_it_is_ever_handed_tls(trusted_https: tuple[Loopback, Path]) -> None:
     """Its context loads no CA whatever the environment says, and keeps hostname checks on."""
-    server, ca = https
-    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    server, _ = trusted_https
     transport = PlainFirstTransport(httpx.Limits())
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         transport.plain.handle_request(httpx.Request("GET", f"{server.url}/v1/health"))

@@ -123,28 +123,21 @@ def _without_cookies(client: httpx.Client | httpx.AsyncClient) -> None:
         client._cookies = _NoCookieStore(_NoCookies())
 
 
-def _new_client() -> HttpClient:
-    client = httpx.Client(
-        timeout=DEFAULT_TIMEOUT,
-        limits=DEFAULT_LIMITS,
-        cookies=_NoCookies(),
-        headers=owned_headers(),
-        transport=PlainFirstTransport(DEFAULT_LIMITS),
+def _owned(client_type: type[Any], transport: httpx.BaseTransport | httpx.AsyncBaseTransport) -> Any:
+    headers = owned_headers()
+    client = client_type(
+        timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS, cookies=_NoCookies(), headers=headers, transport=transport
     )
     _without_cookies(client)
-    return cast(HttpClient, client)
+    return client
+
+
+def _new_client() -> HttpClient:
+    return cast(HttpClient, _owned(httpx.Client, PlainFirstTransport(DEFAULT_LIMITS)))
 
 
 def _new_async_client() -> AsyncHttpClient:
-    client = httpx.AsyncClient(
-        timeout=DEFAULT_TIMEOUT,
-        limits=DEFAULT_LIMITS,
-        cookies=_NoCookies(),
-        headers=owned_headers(),
-        transport=AsyncPlainFirstTransport(DEFAULT_LIMITS),
-    )
-    _without_cookies(client)
-    return cast(AsyncHttpClient, client)
+    return cast(AsyncHttpClient, _owned(httpx.AsyncClient, AsyncPlainFirstTransport(DEFAULT_LIMITS)))
 
 
 def _running_loop() -> object | None:
