@@ -7,7 +7,7 @@ import asyncio
 import datetime
 import ipaddress
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -86,10 +86,26 @@ def trusted_https(https: tuple[Loopback, Path], monkeypatch: pytest.MonkeyPatch)
     return https
 
 
-def _health(m: Muxi, is_async: bool) -> bool:
+def _health_calls(url: str, is_async: bool, plan: list[str | None], probe: Callable[[], object]) -> list[object]:
+    """Health calls on one `Muxi` at `url`, each to the plan's `server_url` (None: its own); `probe()` after
+    each. The async calls share one event loop (one async client), which `async with` closes."""
+    seen: list[object] = []
     if is_async:
-        return asyncio.run(m.system.health_async()).healthy
-    return m.system.health().healthy
+
+        async def run() -> None:
+            async with Muxi(url=url, retry_config=None) as m:
+                for target in plan:
+                    where = {"server_url": target} if target else {}
+                    assert (await m.system.health_async(**where)).healthy
+                    seen.append(probe())
+
+        asyncio.run(run())
+    else:
+        with Muxi(url=url, retry_config=None) as m:
+            for target in plan:
+                assert m.system.health(**({"server_url": target} if target else {})).healthy
+                seen.append(probe())
+    return seen
 
 
 def _tls_contexts_built(monkeypatch: pytest.MonkeyPatch) -> list[object]:
@@ -110,17 +126,15 @@ def test_https_to_an_untrusted_certificate_fails_and_sends_nothing(
     https: tuple[Loopback, Path], is_async: bool
 ) -> None:
     server, _ = https
-    with Muxi(url=server.url, retry_config=None) as m:
-        with pytest.raises(ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            _health(m, is_async)
+    with pytest.raises(ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        _health_calls(server.url, is_async, [None], lambda: None)
     assert server.seen == []
 
 
 @TWINS
 def test_https_honours_ssl_cert_file_as_httpx_does(trusted_https: tuple[Loopback, Path], is_async: bool) -> None:
     server, _ = trusted_https
-    with Muxi(url=server.url) as m:
-        assert _health(m, is_async) and _health(m, is_async)
+    _health_calls(server.url, is_async, [None, None], lambda: None)
     assert [s.path for s in server.seen] == ["/v1/health", "/v1/health"]
 
 
@@ -130,21 +144,11 @@ def test_plain_http_builds_no_tls_context_and_https_builds_one_once(
 ) -> None:
     server, ca = trusted_https
     built = _tls_contexts_built(monkeypatch)
-    with loopback() as plain, Muxi(url=plain.url) as m:
-        assert _health(m, is_async) and _health(m, is_async)
-        assert built == [] and len(plain.seen) == 2
-        # the first https:// request builds it, the next ones reuse it (one event loop: one async client)
-        if is_async:
-
-            async def twice() -> None:
-                for _ in range(2):
-                    assert (await m.system.health_async(server_url=server.url)).healthy
-
-            asyncio.run(twice())
-        else:
-            for _ in range(2):
-                assert m.system.health(server_url=server.url).healthy
-        assert built == [str(ca)] and len(server.seen) == 2
+    with loopback() as plain:
+        # CA bundles loaded after each call: none for http://, one on the first https:// request, reused after
+        after = _health_calls(plain.url, is_async, [None, None, server.url, server.url], lambda: list(built))
+        assert len(plain.seen) == 2 and len(server.seen) == 2
+    assert after == [[], [], [str(ca)], [str(ca)]]
 
 
 def test_the_plain_transport_fails_closed_if_it_is_ever_handed_tls(trusted_https: tuple[Loopback, Path]) -> None:
