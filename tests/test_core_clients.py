@@ -94,13 +94,23 @@ def test_a_non_client_is_rejected() -> None:
 
 
 def test_with_closes_the_sdk_clients_sync_and_async(muxi_fake: FakeMuxi) -> None:
+    loop = asyncio.new_event_loop()  # still open when `with` ends (an `asyncio.run()` closes its own client)
     with muxi_fake.client() as m:
         m.system.health()
-        asyncio.run(m.system.health_async())
+        loop.run_until_complete(m.system.health_async())
         client, aclient = sdk_clients(m)
         assert not client.is_closed and not aclient.is_closed
+    loop.close()
     assert client.is_closed
     assert aclient.is_closed  # `with` closes the async client too, not only the sync one
+
+
+def test_an_asyncio_run_closes_the_async_client_it_used(muxi_fake: FakeMuxi) -> None:
+    with muxi_fake.client() as m:
+        asyncio.run(m.system.health_async())
+        _, aclient = sdk_clients(m)
+        assert aclient.is_closed  # closed as that loop shut down; the next asyncio.run() gets a fresh one
+        assert asyncio.run(m.system.health_async()).healthy
 
 
 async def test_async_with_closes_the_sdk_clients_async_and_sync(muxi_fake: FakeMuxi) -> None:

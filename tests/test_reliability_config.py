@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
+import sys
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -107,6 +111,44 @@ def test_one_client_in_several_asyncio_runs_streams_too(muxi_fake: FakeMuxi) -> 
 
     with muxi_fake.client(user_id="u1") as m:
         assert [asyncio.run(stream(m)) for _ in range(2)] == ["Echo: stream"] * 2
+
+
+def _unclosed_after(work: Callable[[], None]) -> list[str]:
+    """The "unclosed ..." ResourceWarnings raised once `work` is done and its garbage collected."""
+    gc.collect()  # earlier tests' garbage goes first, outside the window
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        work()
+        gc.collect()
+    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning) and "unclosed" in str(w.message)]
+
+
+def test_each_asyncio_run_closes_its_loops_connections(muxi_fake: FakeMuxi) -> None:
+    """README, Resource Management: the client each `asyncio.run()` got is closed as that loop shuts down."""
+
+    def three_runs() -> None:
+        m = muxi_fake.client(user_id="u1")
+        for n in range(3):
+            assert asyncio.run(m.chat.send_async(message=f"hi {n}")).text == f"Echo: hi {n}"
+        m.close()
+
+    assert _unclosed_after(three_runs) == []
+
+
+def test_a_loop_closed_by_hand_leaves_no_unraisable_error(muxi_fake: FakeMuxi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`loop.close()` without `shutdown_asyncgens()`: that loop's client cannot be closed any more; the next
+    loop's client replaces it without an 'Exception ignored' (an unraisable error) from the dropped closer."""
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda info: unraisable.append(repr(info.exc_value)))
+    m = muxi_fake.client(user_id="u1")
+    for _ in range(2):
+        loop = asyncio.new_event_loop()
+        assert loop.run_until_complete(m.system.health_async()).healthy
+        loop.close()
+    assert asyncio.run(m.system.health_async()).healthy
+    m.close()
+    gc.collect()
+    assert unraisable == []
 
 
 def test_the_sync_client_and_async_calls_in_a_loop_still_mix(muxi_fake: FakeMuxi) -> None:

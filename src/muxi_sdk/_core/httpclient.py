@@ -140,6 +140,29 @@ def _new_async_client() -> AsyncHttpClient:
     return cast(AsyncHttpClient, _owned(httpx.AsyncClient, AsyncPlainFirstTransport(DEFAULT_LIMITS)))
 
 
+async def _close_at_shutdown(client: AsyncHttpClient, loop: Any) -> Any:
+    try:
+        yield
+    finally:
+        if not loop.is_closed():  # a loop closed without `shutdown_asyncgens()` can await nothing
+            await client.aclose()
+
+
+def _closed_with_loop(client: AsyncHttpClient, loop: Any) -> Any:
+    """An async generator, started, that closes `client` when it is closed: the running loop's
+    `shutdown_asyncgens()` (the end of every `asyncio.run()`) does that while the loop can still await.
+
+    Without it, a `Muxi` used in several `asyncio.run()` calls left each finished loop's pooled connections
+    to the garbage collector ("unclosed transport" ResourceWarnings), as nothing can be awaited on a closed
+    loop. The pool keeps the generator (the loop only holds it weakly)."""
+    closer = _close_at_shutdown(client, loop)
+    try:
+        closer.__anext__().send(None)  # to its `yield` (no await before it): a closed unstarted one runs nothing
+    except StopIteration:
+        pass
+    return closer
+
+
 def _running_loop() -> object | None:
     import asyncio  # only on the async path, where asyncio is loaded already
 
@@ -150,6 +173,7 @@ def _running_loop() -> object | None:
 
 
 _POOLS: weakref.WeakSet[ClientPool] = weakref.WeakSet()
+_FORKED_AWAY: list[Any] = []  # the parent's loop-shutdown closers, in a forked child (see forget_owned_clients)
 
 
 def _forget_clients_after_fork() -> None:
@@ -177,6 +201,7 @@ class ClientPool:
         self._async_loop: object | None = None  # the event loop our async client belongs to
         self.closed = False
         self._slots: dict[Any, Any] = {}  # event loop -> asyncio.Semaphore (see `async_slots`)
+        self._closers: dict[Any, Any] = {}  # event loop -> its async client's closer (see `_closed_with_loop`)
 
     @property
     def client(self) -> HttpClient:
@@ -201,10 +226,16 @@ class ClientPool:
         with self._lock:
             client = self._async_client
             if client is None or self._async_loop is not loop:
-                # A client of another (usually closed) loop cannot be used or awaited here: leave it behind.
+                # A client of another (usually closed) loop cannot be used or awaited here: leave it behind
+                # (`_closed_with_loop` closed it when that loop shut down).
                 self._check_open()
                 client = self._async_client = _new_async_client()
                 self._async_loop = loop
+                if loop is not None:
+                    # a closed loop's closer is finished, or never can be (a loop closed by hand): its
+                    # finalizer hook then does nothing
+                    self._closers = {k: v for k, v in self._closers.items() if not k.is_closed()}
+                    self._closers[loop] = _closed_with_loop(client, loop)
                 _POOLS.add(self)
         return client
 
@@ -234,6 +265,9 @@ class ClientPool:
         """In a forked child: drop (never close) our clients, whose pooled sockets belong to the parent."""
         self._lock = threading.Lock()  # another thread may have held it at the fork
         self._slots = {}
+        # Kept, never finished: collected, a closer would wake the parent's loop through their shared self-pipe.
+        _FORKED_AWAY.extend(self._closers.values())
+        self._closers = {}
         if not self.client_supplied:
             self._client = None
         if not self.async_client_supplied:
@@ -252,8 +286,10 @@ class ClientPool:
         client, self._async_client = self._async_client, None
         if client is None or self.async_client_supplied:
             return
-        if self._async_loop is _running_loop():
-            await client.aclose()
+        loop = _running_loop()
+        if self._async_loop is loop:
+            closer = self._closers.pop(loop, None)
+            await (closer.aclose() if closer is not None else client.aclose())
         # else: it belongs to another, usually closed, loop, where nothing can be awaited any more; dropped.
 
     def close(self) -> None:
@@ -265,11 +301,16 @@ class ClientPool:
             return
         import asyncio  # only when an async client was used (so asyncio is loaded already)
 
+        loop: Any = self._async_loop
+        closer = self._closers.pop(loop, None)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             try:
-                asyncio.run(client.aclose())
+                if loop is not None and not loop.is_closed():  # its own loop, open and idle: close it there
+                    loop.run_until_complete(closer.aclose() if closer is not None else client.aclose())
+                else:
+                    asyncio.run(client.aclose())
             except Exception:
                 pass
         # Inside a running loop nothing can be awaited here; `aclose()`/`async with` is the way.
