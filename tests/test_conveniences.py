@@ -312,6 +312,13 @@ async def test_raw_response_async(muxi_fake: FakeMuxi) -> None:
         assert raw.parse().text
         page = (await m.sessions.with_raw_response.list_async()).parse()
         assert [s async for s in page]
+        # the async proxy: every name is its `_async` twin
+        again = await m.chat.with_raw_response_async.send(message="hi")
+        assert again.status_code == 200 and again.parse().text
+        listed = (await m.sessions.with_raw_response_async.list()).parse()
+        assert len([s async for s in listed]) == 2  # both chats' sessions
+        assert (await m.system.with_raw_response_async.health_async()).status_code == 200
+    assert [r.path for r in muxi_fake.state.requests].count("/v1/chat") == 2
 
 
 def test_raw_response_error_statuses_still_raise(muxi_fake: FakeMuxi) -> None:

@@ -100,6 +100,7 @@ def test_with_closes_the_sdk_clients_sync_and_async(muxi_fake: FakeMuxi) -> None
         loop.run_until_complete(m.system.health_async())
         client, aclient = sdk_clients(m)
         assert not client.is_closed and not aclient.is_closed
+    loop.run_until_complete(loop.shutdown_asyncgens())  # what asyncio.run() does before closing its loop
     loop.close()
     assert client.is_closed
     assert aclient.is_closed  # `with` closes the async client too, not only the sync one

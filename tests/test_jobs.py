@@ -46,7 +46,10 @@ async def test_wait_async_polls_until_a_job_finishes(muxi_fake: FakeMuxi) -> Non
     muxi_fake.state.table("job_settings")["polls"] = 2
     async with muxi_fake.client() as m:
         job = await m.memory.forget_async(user_id="u1", source="gmail")
+        assert await job.status_async() == "processing" and not await job.done_async()
+        assert _polls(muxi_fake, "/memory/forget/") == 0  # the twins read, as the properties do
         done = await job.wait_async(timeout=10, **FAST)
+        assert await job.status_async() == "completed" and await job.done_async()
     assert done.status == "completed" and done.job_id == job.id and job.done
     assert _polls(muxi_fake, "/memory/forget/") == 3
 

@@ -44,6 +44,8 @@ async def test_async_scoped_stream_and_raw(make_muxi_async: Callable[..., Muxi],
         assert stream.current_text == "Echo: async helpers"
     raw = await bob.chat.with_raw_response.send_async(message="async raw")
     assert raw.parse().text == "Echo: async raw"
+    again = await bob.chat.with_raw_response_async.send(message="async raw again")
+    assert again.status_code == 200 and again.parse().text == "Echo: async raw again"
 
 
 @pytest.fixture

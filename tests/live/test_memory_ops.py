@@ -105,7 +105,9 @@ async def test_rebuild_job_finishes_async(amuxi: Muxi, user: str) -> None:
         await amuxi.memory.rebuild_status_async(job_id="rebuild_nope")
     with memory_table_bug():
         job = await amuxi.memory.rebuild_async(user_id=user, projection="flat_facts")
+        assert await job.status_async() == "processing" and not await job.done_async()
         done = await job.wait_async(**WAIT)
+        assert await job.status_async() == "completed" and await job.done_async()
         assert done.status == "completed" and set(done.projections or {}) == {"flat_facts"}
         assert (await amuxi.memory.rebuild_status_async(job_id=job.id or "")).status == "completed"
 

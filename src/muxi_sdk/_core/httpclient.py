@@ -301,16 +301,11 @@ class ClientPool:
             return
         import asyncio  # only when an async client was used (so asyncio is loaded already)
 
-        loop: Any = self._async_loop
-        closer = self._closers.pop(loop, None)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             try:
-                if loop is not None and not loop.is_closed():  # its own loop, open and idle: close it there
-                    loop.run_until_complete(closer.aclose() if closer is not None else client.aclose())
-                else:
-                    asyncio.run(client.aclose())
+                asyncio.run(client.aclose())
             except Exception:
                 pass
         # Inside a running loop nothing can be awaited here; `aclose()`/`async with` is the way.

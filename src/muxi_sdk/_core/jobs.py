@@ -116,7 +116,8 @@ class Job(Generic[A, S]):
     def status(self) -> str | None:
         """The newest status word known (`processing`, `completed`, ...), without polling.
 
-        `status` and `done` read what the last poll brought and send nothing, so they have no `_async` twins;
+        `status` and `done` read what the last poll brought and send nothing (nor do their twins
+        `status_async()` / `done_async()`, there for code that awaits every SDK call);
         `refresh()` / `refresh_async()` poll once, `wait()` / `wait_async()` until the job finishes.
         """
         return _status_of(self.last) if self.last is not None else _status_of(self.accepted)
@@ -124,9 +125,15 @@ class Job(Generic[A, S]):
     @property
     def done(self) -> bool:
         """Finished one way or another, as far as the newest known status says (no poll)."""
-        if self.id is None:
-            return True
-        return self.status in self._kind.finished
+        return self.id is None or self.status in self._kind.finished
+
+    async def status_async(self) -> str | None:
+        """`status`, awaited (no poll: `await refresh_async()` first for a fresh one)."""
+        return self.status
+
+    async def done_async(self) -> bool:
+        """`done`, awaited (no poll)."""
+        return self.done
 
     # ------------------------------------------------------------------ one poll
     def refresh(self) -> S:

@@ -70,12 +70,15 @@ class RawResponse(Generic[R]):
 
 
 class RawResponseProxy:
-    """`resource.with_raw_response`: the resource's methods, each returning a `RawResponse`."""
+    """`resource.with_raw_response` (and `_async`): the resource's methods, each returning a `RawResponse`."""
 
-    def __init__(self, resource: Any) -> None:
+    def __init__(self, resource: Any, awaited: bool = False) -> None:
         self._resource = resource
+        self._awaited = awaited  # `with_raw_response_async`: `send` means `send_async`
 
     def __getattr__(self, name: str) -> Any:
+        if self._awaited and not name.endswith("_async"):
+            name += "_async"
         method = getattr(type(self._resource), name, None)
         builder = getattr(method, "_muxi_builder", None)
         if builder is None:

@@ -183,12 +183,21 @@ class RequestPath:
     def with_raw_response(self) -> Any:
         """This resource's methods, each returning a `RawResponse` (status, headers, body; `.parse()`).
 
-        A property that sends nothing, so it has no `_async` twin: the proxy serves both twins of every method
-        (`with_raw_response.send(...)`, `await with_raw_response.send_async(...)`).
+        It serves both twins of every method (`with_raw_response.send(...)`,
+        `await with_raw_response.send_async(...)`).
         """
         from .raw import RawResponseProxy
 
         return RawResponseProxy(self)
+
+    @property
+    def with_raw_response_async(self) -> Any:
+        """`with_raw_response` for async code: every method name is its `_async` twin
+        (`await m.chat.with_raw_response_async.send(...)` is `await m.chat.with_raw_response.send_async(...)`).
+        """
+        from .raw import RawResponseProxy
+
+        return RawResponseProxy(self, awaited=True)
 
     # ----------------------------------------------------------------- the shared flow
     def _base_url(self, op: Operation, server_url: str | None) -> str:

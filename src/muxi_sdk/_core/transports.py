@@ -74,9 +74,9 @@ class AsyncPlainFirstTransport(httpx.AsyncBaseTransport):
             await self._tls.aclose()
 
 
-def transport_pool(client: Any, scheme: str = "http") -> Any:
-    """The httpcore pool behind an SDK-owned client for `scheme` (tests and diagnostics)."""
+def transport_pool(client: Any) -> Any:
+    """The httpcore pool behind a client's http:// requests (tests and diagnostics)."""
     transport = client._transport
     if isinstance(transport, (PlainFirstTransport, AsyncPlainFirstTransport)):
-        transport = transport.plain if scheme == "http" else transport.tls()
+        transport = transport.plain
     return transport._pool
